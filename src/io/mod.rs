@@ -1,0 +1,1 @@
+//! The reactor: readiness from mio, delivered to the tasks waiting on it.

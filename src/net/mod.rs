@@ -1,0 +1,1 @@
+//! Networking: TCP and UDP sockets driven by the reactor.

@@ -1,0 +1,1 @@
+//! Timers: a hierarchical timing wheel, `sleep`, `timeout` and `interval`.
