@@ -1,39 +1,58 @@
-//! Timers: a hierarchical timing wheel, `sleep`, `timeout` and `interval`.
+//! Timers: a hierarchical timing wheel, [`sleep`], [`timeout`] and [`interval`].
 //!
-//! (Placeholder until the timer wheel lands: no timers are ever pending.)
+//! | file          | owns                                                                     |
+//! |---------------|--------------------------------------------------------------------------|
+//! | `entry.rs`    | the intrusive timer node and its state word (`UNREGISTERED`/`REGISTERED`/`FIRED`) |
+//! | `wheel.rs`    | the hierarchical wheel: 6 levels × 64 slots, 1 ms ticks, occupancy bitmaps, overflow |
+//! | `driver.rs`   | the wheel behind one lock; the clock; the park-timeout handshake with the runtime |
+//! | `sleep.rs`    | [`Sleep`], [`sleep`], [`sleep_until`]                                     |
+//! | `timeout.rs`  | [`Timeout`], [`Elapsed`], [`timeout`], [`timeout_at`]                     |
+//! | `interval.rs` | [`Interval`], [`interval`], [`interval_at`]                               |
+//!
+//! # Guarantees
+//!
+//! - A timer never completes before its deadline: deadlines are rounded up to the next
+//!   millisecond of the driver's clock, the current time down.
+//! - A [`Sleep`] costs no allocation (its timer entry lives inside it, linked in place while
+//!   pending), and no lock until its first poll finds the deadline still ahead.
+//! - Insert, cancel (dropping a pending `Sleep`) and fire are O(1) under one lock; a busy worker
+//!   checks for due timers with one atomic load. Wakers are called outside the lock.
+//! - Timers work on every worker of the multi-thread runtime and on the current-thread runtime;
+//!   the earliest deadline is the reactor's park timeout.
+//!
+//! # What the runtime does for the timers
+//!
+//! It owns one [`Handle`](driver::Handle) per runtime (in its driver), calls `before_park` /
+//! `after_park` around blocking in the reactor, `process` on non-blocking turns, and `shutdown`
+//! once after the last task is dropped. `sleep` finds the handle through
+//! `runtime::Handle::current()`.
 
-use std::time::Instant;
+mod driver;
+mod entry;
+mod interval;
+mod sleep;
+mod timeout;
+mod wheel;
 
-/// Called when a newly inserted deadline is earlier than the one a parked thread waits for.
-pub(crate) type Unpark = Box<dyn Fn() + Send + Sync>;
+#[cfg(all(test, loom))]
+mod loom_model;
+#[cfg(all(test, not(loom)))]
+mod tests;
 
-/// Shared side of the timer driver.
-#[derive(Clone)]
-pub(crate) struct Handle {
-    _unpark: std::sync::Arc<Unpark>,
+use std::time::{Duration, Instant};
+
+pub(crate) use driver::Handle;
+pub use interval::{interval, interval_at, Interval};
+pub use sleep::{sleep, sleep_until, Sleep};
+pub use timeout::{timeout, timeout_at, Elapsed, Timeout};
+
+/// The timer driver of the runtime this thread runs in.
+fn current_handle() -> Handle {
+    crate::runtime::Handle::current().driver().time.clone()
 }
 
-impl Handle {
-    pub(crate) fn new(unpark: Unpark) -> Handle {
-        Handle {
-            _unpark: std::sync::Arc::new(unpark),
-        }
-    }
-
-    /// A thread is about to block in the reactor: returns the earliest pending deadline (the park
-    /// timeout) and remembers it, so that an insert of an earlier deadline calls `unpark`.
-    pub(crate) fn before_park(&self) -> Option<Instant> {
-        None
-    }
-
-    /// The parked thread woke up: forget the armed deadline and fire every timer due at `now`.
-    pub(crate) fn after_park(&self, now: Instant) {
-        self.process(now)
-    }
-
-    /// Fires every timer whose deadline is at or before `now` (a non-blocking reactor turn).
-    pub(crate) fn process(&self, _now: Instant) {}
-
-    /// Called once when the runtime shuts down, after every task is dropped.
-    pub(crate) fn shutdown(&self) {}
+/// A deadline for "never, in practice": 30 years after `now` (as tokio does).
+fn far_future(now: Instant) -> Instant {
+    const THIRTY_YEARS: Duration = Duration::from_secs(30 * 365 * 24 * 60 * 60);
+    now + THIRTY_YEARS
 }

@@ -1,0 +1,203 @@
+//! The timer entry: the intrusive node a [`Sleep`](super::Sleep) embeds, and its state word.
+//!
+//! One `TimerEntry` lives inside each `Sleep`, pinned with it. While registered it is linked into
+//! one list of the wheel (a slot, the overflow list or the pending list) through [`Links`].
+//!
+//! # The state word
+//!
+//! | state          | meaning                                   | set by                          |
+//! |----------------|-------------------------------------------|---------------------------------|
+//! | `UNREGISTERED` | not in the wheel (new, reset or cancelled) | the owner, under the wheel lock |
+//! | `REGISTERED`   | linked into the wheel                     | the owner, under the wheel lock |
+//! | `FIRED`        | due (or shut down); never linked again     | the firer under the lock, or the owner |
+//!
+//! Transitions: `UNREGISTERED -> REGISTERED` (register), `REGISTERED -> UNREGISTERED` (cancel,
+//! reset), `REGISTERED -> FIRED` (fire, by any thread that drives the wheel), `UNREGISTERED ->
+//! FIRED` (the owner found the deadline passed, or the driver shut down), `FIRED -> UNREGISTERED`
+//! (reset).
+//!
+//! # Safety
+//!
+//! 1. `links` is read and written only under the wheel lock.
+//! 2. `waker` is written only by the owner (the `Sleep`) and only under the wheel lock; the firer
+//!    reads it only under the wheel lock; the owner may read it at any time. So every write is
+//!    ordered with every read by the lock or by program order, and two reads may overlap.
+//! 3. The firer's last access to an entry is the `Release` store of `FIRED`, made while it still
+//!    holds the lock. An owner that loads `FIRED` with `Acquire` may therefore drop or reuse the
+//!    entry without taking the lock: no other thread will touch it again.
+//! 4. Only the owner and the firer-under-lock write the state word, and a `REGISTERED` entry is
+//!    changed only under the lock; an owner that loads `REGISTERED` must take the lock and load
+//!    again before acting on it.
+//! 5. A `REGISTERED` entry is never moved or freed: its owner is pinned and cancels it (rule 4)
+//!    before its memory goes away.
+
+use std::marker::PhantomPinned;
+use std::ptr::NonNull;
+use std::task::Waker;
+
+use crate::loom::sync::atomic::{AtomicU32, Ordering};
+use crate::loom::UnsafeCell;
+
+/// Not in the wheel: never registered, cancelled, or reset.
+pub(super) const UNREGISTERED: u32 = 0;
+/// Linked into the wheel; only a holder of the wheel lock may change it.
+pub(super) const REGISTERED: u32 = 1;
+/// The deadline passed (or the driver shut down). Never coexists with a link into the wheel.
+pub(super) const FIRED: u32 = 2;
+
+/// Which list of the wheel an entry is linked into. Guarded by the wheel lock (rule 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Location {
+    /// In no list.
+    Nowhere,
+    /// In slot `slot` of level `level`.
+    Slot { level: u8, slot: u8 },
+    /// In the far-future overflow list.
+    Overflow,
+    /// In the list the wheel is currently cascading or firing.
+    Pending,
+}
+
+/// The intrusive part of an entry, owned by the wheel (rule 1).
+#[derive(Debug)]
+pub(super) struct Links {
+    pub(super) prev: Option<NonNull<TimerEntry>>,
+    pub(super) next: Option<NonNull<TimerEntry>>,
+    /// The tick the entry is due at (deadline rounded up to the next millisecond).
+    pub(super) when: u64,
+    pub(super) location: Location,
+}
+
+/// A timer node, embedded in a `Sleep` and pinned with it.
+#[derive(Debug)]
+pub(crate) struct TimerEntry {
+    state: AtomicU32,
+    links: UnsafeCell<Links>,
+    waker: UnsafeCell<Option<Waker>>,
+    _pinned: PhantomPinned,
+}
+
+// SAFETY: the raw links are touched only under the wheel lock (rule 1), the waker cell follows
+// rule 2, the state is atomic; a `Waker` is `Send + Sync`. So an entry may be shared with and
+// reached from the thread that drives the wheel.
+unsafe impl Send for TimerEntry {}
+// SAFETY: as for `Send`: every shared access is either atomic or serialised by the wheel lock.
+unsafe impl Sync for TimerEntry {}
+
+// === impl TimerEntry ===
+
+impl TimerEntry {
+    pub(super) fn new() -> TimerEntry {
+        TimerEntry {
+            state: AtomicU32::new(UNREGISTERED),
+            links: UnsafeCell::new(Links {
+                prev: None,
+                next: None,
+                when: 0,
+                location: Location::Nowhere,
+            }),
+            waker: UnsafeCell::new(None),
+            _pinned: PhantomPinned,
+        }
+    }
+
+    /// The state as the owner sees it.
+    pub(super) fn state(&self) -> u32 {
+        // Acquire pairs with the Release store in `fire`: seeing FIRED means the firer is done
+        // with the entry (rule 3).
+        self.state.load(Ordering::Acquire)
+    }
+
+    /// Sets the state from the owner (`UNREGISTERED`, `FIRED` without the wheel) or from under the
+    /// lock (`REGISTERED`, `UNREGISTERED` on cancel).
+    pub(super) fn set_state(&self, state: u32) {
+        // Relaxed: every other thread that reads this value reads it under the wheel lock, which
+        // orders it (rule 4); the owner reads its own writes in program order.
+        self.state.store(state, Ordering::Relaxed);
+    }
+
+    /// Does the stored waker wake the same task as `waker`? Called by the owner, lock-free.
+    pub(super) fn will_wake(&self, waker: &Waker) -> bool {
+        self.waker.with(|stored| {
+            // SAFETY: the owner may read the waker at any time (rule 2): the only writer is the
+            // owner itself.
+            unsafe { &*stored }
+                .as_ref()
+                .is_some_and(|stored| stored.will_wake(waker))
+        })
+    }
+
+    /// Stores a clone of `waker` and returns the previous one, to be dropped outside the lock.
+    ///
+    /// # Safety
+    /// The caller is the owner and holds the wheel lock (rule 2).
+    pub(super) unsafe fn replace_waker(&self, waker: &Waker) -> Option<Waker> {
+        self.waker.with_mut(|stored| {
+            // SAFETY: the owner holds the lock, so no firer reads concurrently, and the owner is
+            // not reading (rule 2).
+            unsafe { (*stored).replace(waker.clone()) }
+        })
+    }
+
+    /// Marks a just-unlinked entry `FIRED` and returns its waker to wake outside the lock.
+    ///
+    /// # Safety
+    /// The caller holds the wheel lock and has just removed the `REGISTERED` `entry` from the
+    /// wheel; the entry is alive (rule 5). The caller never touches it again (rule 3).
+    pub(super) unsafe fn fire(entry: NonNull<TimerEntry>) -> Option<Waker> {
+        // SAFETY: registered entries are alive while linked or being unlinked under the lock
+        // (rule 5).
+        let entry = unsafe { entry.as_ref() };
+        debug_assert_eq!(entry.state.load(Ordering::Relaxed), REGISTERED);
+        let waker = entry.waker.with(|stored| {
+            let guard = AbortOnPanic;
+            // SAFETY: we hold the lock, so the owner is not writing (rule 2).
+            let waker = unsafe { &*stored }.clone();
+            std::mem::forget(guard);
+            waker
+        });
+        // Release pairs with the Acquire in `state`: the waker read above happens before the
+        // owner drops the entry (rule 3). This is the last access to the entry.
+        entry.state.store(FIRED, Ordering::Release);
+        waker
+    }
+
+    /// Runs `f` on the links of `entry`.
+    ///
+    /// # Safety
+    /// The caller holds the wheel lock (rule 1), `entry` is alive (rule 5), and no other borrow of
+    /// the same entry's links is live.
+    pub(super) unsafe fn with_links<R>(
+        entry: NonNull<TimerEntry>,
+        f: impl FnOnce(&mut Links) -> R,
+    ) -> R {
+        // SAFETY: the entry is alive (caller's contract, rule 5).
+        let entry = unsafe { entry.as_ref() };
+        entry.links.with_mut(|links| {
+            // SAFETY: the lock makes this the only access to the links (rule 1).
+            f(unsafe { &mut *links })
+        })
+    }
+}
+
+impl Drop for TimerEntry {
+    fn drop(&mut self) {
+        // An explicit, checked write access: under loom this is where a missing happens-before
+        // edge from a concurrent `fire` (rule 3) shows up as a race.
+        self.waker.with_mut(|stored| {
+            // SAFETY: we own the entry; it is not registered (the owner cancelled it or saw FIRED
+            // with Acquire), so no firer can read the waker (rules 3 and 5).
+            drop(unsafe { (*stored).take() })
+        });
+    }
+}
+
+/// Aborts the process if dropped during a panic: a `Waker::clone` that panics under the wheel
+/// lock would otherwise leave an entry unlinked but still `REGISTERED`.
+struct AbortOnPanic;
+
+impl Drop for AbortOnPanic {
+    fn drop(&mut self) {
+        std::process::abort();
+    }
+}
