@@ -256,6 +256,24 @@ impl Handle {
 
     // --- internals ---
 
+    /// The instant tick 0 stands for.
+    #[cfg(test)]
+    pub(super) fn origin(&self) -> Instant {
+        self.inner.origin
+    }
+
+    /// Is the wheel lock free right now? (Tests check that wakers run outside it.)
+    #[cfg(test)]
+    pub(super) fn lock_is_free(&self) -> bool {
+        self.inner.locked.try_lock().is_ok()
+    }
+
+    /// Is any entry linked into the wheel?
+    #[cfg(test)]
+    pub(super) fn is_empty(&self) -> bool {
+        self.lock().wheel.next_expiration().is_none()
+    }
+
     fn lock(&self) -> MutexGuard<'_, Locked> {
         // No code that can panic runs under the lock while the wheel is inconsistent (a panicking
         // `Waker::clone` aborts), so a poisoned lock still guards a consistent wheel.
