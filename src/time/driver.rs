@@ -71,7 +71,8 @@ struct Inner {
 }
 
 struct Locked {
-    wheel: Wheel,
+    /// Boxed: 3 KiB of slot heads that would otherwise be moved around on the stack.
+    wheel: Box<Wheel>,
     /// Rule 3.
     parked_until: Option<u64>,
     /// Rule 4.
@@ -87,7 +88,7 @@ impl Handle {
                 origin: Instant::now(),
                 next_wake: AtomicU64::new(NO_WAKE),
                 locked: Mutex::new(Locked {
-                    wheel: Wheel::new(),
+                    wheel: Box::new(Wheel::new()),
                     parked_until: None,
                     is_shutdown: false,
                 }),
