@@ -284,3 +284,11 @@ fn timers_inserted_and_fired_from_many_threads() {
     assert_eq!(wakes(&counter), 2000);
     assert!(handle.is_empty());
 }
+
+#[test]
+fn a_sleep_is_small_and_allocation_free() {
+    // Pinned so a change to the entry layout is a deliberate one: handle (8) + deadline (16) +
+    // entry (state 4, links 32, waker 16, padding 4) = 80 bytes, all inline.
+    assert_eq!(std::mem::size_of::<super::entry::TimerEntry>(), 56);
+    assert_eq!(std::mem::size_of::<Sleep>(), 80);
+}

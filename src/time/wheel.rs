@@ -16,8 +16,9 @@
 //! 1. Every linked entry is due strictly after `elapsed`: `insert` refuses `when <= elapsed`
 //!    (the caller fires it at once) and `poll` fires an entry before `elapsed` passes its tick.
 //! 2. An entry in level `L` agrees with `elapsed` in every bit above `6(L+1)` (level 5 excepted:
-//!    it also holds the next rotation), so every entry of level `L` is due before the first slot
-//!    of level `L + 1` begins, and the lowest occupied level holds the next expiration.
+//!    it also holds the next rotation, even in the slot `elapsed` is in), so every entry of level
+//!    `L` is due before the first slot of level `L + 1` begins, and the lowest occupied level
+//!    holds the next expiration.
 //! 3. `elapsed` only moves forward, and only to an instant no later than the next expiration, so
 //!    no slot is ever skipped. A slot is processed at its start tick, not at its entries' ticks:
 //!    processing only fires entries whose own tick is due and re-files the rest, so nothing ever
@@ -25,8 +26,9 @@
 //! 4. A slot being processed is first moved whole to the `pending` list (each entry's location
 //!    retagged), so that the wheel lock can be released between batches of wakeups while the
 //!    remaining entries stay cancellable and new entries never land in the list being drained.
-//! 5. `insert`, `remove` and `poll` are O(1) each (a slot move is O(entries moved), paid once per
-//!    level an entry cascades through: at most [`LEVELS`] times over its life).
+//! 5. `insert` and `remove` are O(1); `poll` is O(1) per entry it fires or re-files. An entry is
+//!    re-filed at most once per level it cascades through ([`LEVELS`] times over its life), plus,
+//!    in the overflow list, once each time the list's earliest deadline comes within range.
 //!
 //! The wheel holds raw pointers and is not synchronised itself: the driver keeps it under its
 //! lock, which is what the entries' safety rules (see `entry.rs`) call "the wheel lock".
@@ -43,7 +45,7 @@ pub(super) const LEVELS: usize = 6;
 /// Ticks the levels cover ahead of `elapsed` (2^36 ms, about 795 days).
 pub(super) const RANGE: u64 = 1 << (SLOT_BITS * LEVELS as u32);
 
-/// The when of an entry that `insert` refuses because it is already due (rule 1).
+/// `insert`'s refusal of an entry that is already due (rule 1).
 #[derive(Debug, PartialEq, Eq)]
 pub(super) struct Expired;
 
