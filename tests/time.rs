@@ -110,15 +110,12 @@ fn timeout_inner_future_wins() {
             assert!(started.elapsed() < GENEROUS);
 
             // Woken from another task (on another worker, in the multi-thread runtime).
-            let (sender, receiver) = futures_util::channel::oneshot::channel();
-            tourbillon::spawn(async move {
+            let other = tourbillon::spawn(async {
                 sleep(Duration::from_millis(5)).await;
-                sender.send("done").unwrap();
+                "done"
             });
-            assert_eq!(
-                timeout(Duration::from_secs(30), receiver).await,
-                Ok(Ok("done"))
-            );
+            let output = timeout(Duration::from_secs(30), other).await;
+            assert_eq!(output.map(Result::unwrap), Ok("done"));
         });
     }
 }
@@ -202,8 +199,8 @@ fn cancelled_sleeps_release_their_wakers() {
                     let counter = Arc::new(CountingWaker(AtomicUsize::new(0)));
                     let waker = Waker::from(counter.clone());
                     let mut sleep = Box::pin(sleep(duration + Duration::from_millis(1)));
-                    let first = sleep.as_mut().poll(&mut Context::from_waker(&waker));
-                    assert!(first.is_pending());
+                    // Usually pending (registered); on a slow machine it may already be due.
+                    let _ = sleep.as_mut().poll(&mut Context::from_waker(&waker));
                     tourbillon::task::yield_now().await;
                     drop(sleep);
                     drop(waker);
