@@ -39,7 +39,7 @@ fn an_idle_multi_thread_runtime_sleeps() {
 #[test]
 fn an_idle_current_thread_block_on_sleeps() {
     let rt = Builder::new_current_thread().build().unwrap();
-    let (tx, rx) = futures_util::channel::oneshot::channel::<()>();
+    let (tx, rx) = futures_channel::oneshot::channel::<()>();
     let waker_thread = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_secs(1));
         tx.send(()).unwrap();
