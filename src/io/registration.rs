@@ -64,6 +64,11 @@ impl<S: mio::event::Source> Registered<S> {
         &self.io
     }
 
+    /// The reactor this source is registered with (accepted streams join their listener's).
+    pub(crate) fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
     /// Runs `op` until it does not return `WouldBlock`, waiting for readiness in `direction`
     /// between attempts (rules 1-3).
     pub(crate) fn poll_io<R>(
