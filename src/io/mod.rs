@@ -1,12 +1,13 @@
 //! The reactor: readiness from the OS, delivered to the tasks waiting on it.
 //!
-//! Data flows top to bottom through four small files:
+//! Data flows top to bottom through a few small files:
 //!
 //! - `poller`: the [`Poller`](poller::Poller)/[`Registrar`](poller::Registrar) traits between the
 //!   reactor and mio (edge-triggered), and their mio implementation. A loom model substitutes a
 //!   scripted fake.
 //! - `scheduled_io`: per registration, one readiness word (bits plus a read and a write tick)
-//!   and one waker per direction. The tick rule: after `WouldBlock`, readiness is cleared only if
+//!   and the waiting tasks of each direction (`waiters`: an owner slot, plus keyed slots for
+//!   tasks sharing a socket through `&self`). The tick rule: after `WouldBlock`, readiness is cleared only if
 //!   no event came since the attempt began, so a newer event is never lost.
 //! - `driver`: the [`Driver`] the runtime blocks in (`turn`) and the shared [`Handle`]
 //!   (`register`, `unpark`, `shutdown`). Only the driver frees registrations, so an in-flight
@@ -28,6 +29,7 @@ mod driver;
 mod poller;
 mod registration;
 mod scheduled_io;
+mod waiters;
 
 pub(crate) use driver::{Driver, Handle};
 pub(crate) use registration::Registered;

@@ -12,7 +12,10 @@
 //!    operation that stops early (before `WouldBlock`) keeps the readiness, so the next one
 //!    tries at once. Anything other than `WouldBlock` (data, EOF, an error) is returned as is and
 //!    leaves the readiness set.
-//! 4. **One waiter per direction** (see `scheduled_io`).
+//! 4. **Owner or shared.** [`poll_io`](Registered::poll_io) and [`async_io`](Registered::async_io)
+//!    wait in the direction's owner slot: for callers that hold the only right to it (`&mut`).
+//!    [`async_io_shared`](Registered::async_io_shared) waits in a slot of its own, so any number
+//!    of tasks may await it at once through `&self` (see `waiters`).
 //! 5. Dropping a `Registered` deregisters the source, then closes it. Once the runtime has shut
 //!    down, operations fail with an error saying so.
 
@@ -21,7 +24,7 @@ use std::io;
 use std::task::{ready, Context, Poll};
 
 use super::driver::{runtime_gone, Handle};
-use super::scheduled_io::{Direction, ReadyEvent, ScheduledIo};
+use super::scheduled_io::{Direction, ReadyEvent, ScheduledIo, SharedWaiter};
 use crate::loom::sync::Arc;
 
 /// A mio source registered with a reactor, read and write, edge-triggered, once.
@@ -70,26 +73,14 @@ impl<S: mio::event::Source> Registered<S> {
     }
 
     /// Runs `op` until it does not return `WouldBlock`, waiting for readiness in `direction`
-    /// between attempts (rules 1-3).
+    /// between attempts, in the direction's owner slot (rules 1-4).
     pub(crate) fn poll_io<R>(
         &self,
         cx: &mut Context<'_>,
         direction: Direction,
-        mut op: impl FnMut(&S) -> io::Result<R>,
+        op: impl FnMut(&S) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        loop {
-            let event = self.scheduled_io.ready_event(direction);
-            if event.is_shutdown() {
-                return Poll::Ready(Err(runtime_gone()));
-            }
-            match op(&self.io) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    self.scheduled_io.clear_readiness(event);
-                    ready!(self.poll_ready(cx, direction))?;
-                }
-                result => return Poll::Ready(result),
-            }
-        }
+        self.poll_io_with(direction, op, |io| io.poll_ready(cx, direction))
     }
 
     /// [`poll_io`](Self::poll_io) as a future.
@@ -99,6 +90,41 @@ impl<S: mio::event::Source> Registered<S> {
         mut op: impl FnMut(&S) -> io::Result<R>,
     ) -> io::Result<R> {
         poll_fn(|cx| self.poll_io(cx, direction, &mut op)).await
+    }
+
+    /// [`async_io`](Self::async_io) for methods that take `&self`: waits in a slot of its own,
+    /// freed when the future is dropped (rule 4).
+    pub(crate) async fn async_io_shared<R>(
+        &self,
+        direction: Direction,
+        mut op: impl FnMut(&S) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let mut waiter = SharedWaiter::new(&self.scheduled_io, direction);
+        poll_fn(|cx| self.poll_io_with(direction, &mut op, |_| waiter.poll_ready(cx))).await
+    }
+
+    /// The try-then-wait loop (rules 1-3); `wait` registers the task in its slot.
+    fn poll_io_with<R>(
+        &self,
+        direction: Direction,
+        mut op: impl FnMut(&S) -> io::Result<R>,
+        mut wait: impl FnMut(&ScheduledIo) -> Poll<ReadyEvent>,
+    ) -> Poll<io::Result<R>> {
+        loop {
+            let event = self.scheduled_io.ready_event(direction);
+            if event.is_shutdown() {
+                return Poll::Ready(Err(runtime_gone()));
+            }
+            match op(&self.io) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.scheduled_io.clear_readiness(event);
+                    if ready!(wait(&self.scheduled_io)).is_shutdown() {
+                        return Poll::Ready(Err(runtime_gone()));
+                    }
+                }
+                result => return Poll::Ready(result),
+            }
+        }
     }
 
     /// Waits until `direction` is ready; returns the event to clear if the readiness turns out

@@ -28,10 +28,9 @@
 //!
 //! # The waiters
 //!
-//! One waker slot per direction, behind a small mutex. At most one task waits per direction:
-//! a second task waiting in the same direction replaces the first, which is then not woken.
-//! `TcpStream` enforces one reader and one writer through `&mut self` and its split halves; the
-//! `&self` methods of `UdpSocket` and `TcpListener` document it.
+//! Per direction, behind one small mutex: an owner slot for the `poll_*` and `&mut self` API,
+//! and keyed slots for futures of the shared `&self` methods, each freed when its future drops
+//! ([`SharedWaiter`]; see `waiters`).
 //!
 //! # Why no wakeup is lost
 //!
@@ -45,6 +44,7 @@
 use std::fmt;
 use std::task::{Context, Poll, Waker};
 
+use super::waiters::DirectionWaiters;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use crate::loom::sync::Mutex;
 
@@ -93,8 +93,16 @@ pub(crate) struct ScheduledIo {
 
 #[derive(Default)]
 struct Waiters {
-    reader: Option<Waker>,
-    writer: Option<Waker>,
+    reader: DirectionWaiters,
+    writer: DirectionWaiters,
+}
+
+/// A task waiting through a shared (`&self`) method: holds its waiter key while it lives and
+/// frees it when dropped, woken or not.
+pub(crate) struct SharedWaiter<'a> {
+    io: &'a ScheduledIo,
+    direction: Direction,
+    key: Option<usize>,
 }
 
 /// A decoded copy of the readiness word.
@@ -290,11 +298,10 @@ impl ScheduledIo {
     /// woken once every lock is released.
     pub(crate) fn wake(&self, ready: Ready, wake_list: &mut Vec<Waker>) {
         let mut waiters = self.lock_waiters();
-        if ready.intersects(Ready(Direction::Read.mask())) {
-            wake_list.extend(waiters.reader.take());
-        }
-        if ready.intersects(Ready(Direction::Write.mask())) {
-            wake_list.extend(waiters.writer.take());
+        for direction in [Direction::Read, Direction::Write] {
+            if ready.intersects(Ready(direction.mask())) {
+                waiters.of(direction).take_all(wake_list);
+            }
         }
     }
 
@@ -302,30 +309,33 @@ impl ScheduledIo {
     pub(crate) fn shutdown(&self, wake_list: &mut Vec<Waker>) {
         self.update(|word| Some(Snapshot(word.0 | SHUTDOWN)));
         let mut waiters = self.lock_waiters();
-        wake_list.extend(waiters.reader.take());
-        wake_list.extend(waiters.writer.take());
+        waiters.reader.take_all(wake_list);
+        waiters.writer.take_all(wake_list);
     }
 
-    /// Task: `Ready` with the direction's event if it is ready (or the runtime is gone);
-    /// otherwise stores `cx`'s waker for the direction and returns `Pending` (rule 3).
+    /// Task, as the direction's owner: `Ready` with the direction's event if it is ready (or
+    /// the runtime is gone); otherwise stores `cx`'s waker in the owner slot and returns
+    /// `Pending` (rule 3).
     pub(crate) fn poll_ready(
         &self,
         cx: &mut Context<'_>,
         direction: Direction,
+    ) -> Poll<ReadyEvent> {
+        self.poll_ready_with(direction, |waiters| waiters.set_owner(cx.waker()))
+    }
+
+    /// Rule 3: check the word and register the waker under one hold of the waiters lock.
+    fn poll_ready_with(
+        &self,
+        direction: Direction,
+        register: impl FnOnce(&mut DirectionWaiters),
     ) -> Poll<ReadyEvent> {
         let mut waiters = self.lock_waiters();
         let word = self.snapshot();
         if word.is_ready(direction) || word.is_shutdown() {
             return Poll::Ready(word.event(direction));
         }
-        let slot = match direction {
-            Direction::Read => &mut waiters.reader,
-            Direction::Write => &mut waiters.writer,
-        };
-        match slot {
-            Some(waker) if waker.will_wake(cx.waker()) => {}
-            _ => *slot = Some(cx.waker().clone()),
-        }
+        register(waiters.of(direction));
         Poll::Pending
     }
 
@@ -335,6 +345,45 @@ impl ScheduledIo {
         self.waiters
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+// === impl Waiters ===
+
+impl Waiters {
+    fn of(&mut self, direction: Direction) -> &mut DirectionWaiters {
+        match direction {
+            Direction::Read => &mut self.reader,
+            Direction::Write => &mut self.writer,
+        }
+    }
+}
+
+// === impl SharedWaiter ===
+
+impl<'a> SharedWaiter<'a> {
+    pub(crate) fn new(io: &'a ScheduledIo, direction: Direction) -> SharedWaiter<'a> {
+        SharedWaiter {
+            io,
+            direction,
+            key: None,
+        }
+    }
+
+    /// [`ScheduledIo::poll_ready`] for a shared waiter: waits in this waiter's own slot.
+    pub(crate) fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<ReadyEvent> {
+        let key = &mut self.key;
+        self.io.poll_ready_with(self.direction, |waiters| {
+            waiters.set_shared(key, cx.waker())
+        })
+    }
+}
+
+impl Drop for SharedWaiter<'_> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key {
+            self.io.lock_waiters().of(self.direction).remove_shared(key);
+        }
     }
 }
 

@@ -17,10 +17,11 @@
 //!
 //! # Sharing a socket between tasks
 //!
-//! A socket has one waiting slot per direction: at most one task may wait to read and one to
-//! write at a time (a second waiter in the same direction displaces the first, which is then
-//! never woken). `TcpStream` enforces this with `&mut self` and its split halves; for the `&self`
-//! methods of [`TcpListener`] and [`UdpSocket`] it is the caller's rule.
+//! The `&self` async methods of [`TcpListener`] and [`UdpSocket`] may be awaited by any number
+//! of tasks at once (share the socket in an `Arc`): every waiting task is woken. A
+//! [`TcpStream`] has one reader and one writer at a time, enforced by `&mut self` and by its
+//! split halves; the `poll_*` methods and the `futures_io` traits wake only the task that
+//! polled last, as everywhere in Rust's poll-based I/O.
 //!
 //! # Runtime shutdown
 //!

@@ -1,9 +1,7 @@
 //! [`UdpSocket`]: datagrams over the reactor.
 //!
-//! Every method takes `&self`, so a socket can be shared (in an `Arc`) by a task that receives
-//! and others that send. The reactor keeps one waiter per direction: at most one task may wait
-//! to receive and one to send at a time (see
-//! [the module docs](crate::net#sharing-a-socket-between-tasks)).
+//! Every method takes `&self`, so a socket can be shared (in an `Arc`) by any number of tasks
+//! that send and receive at once; each waiting task gets its own waiter slot.
 
 use std::fmt;
 use std::io;
@@ -131,7 +129,7 @@ impl UdpSocket {
     /// ```
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
         self.io
-            .async_io(Direction::Write, |socket| socket.send(buf))
+            .async_io_shared(Direction::Write, |socket| socket.send(buf))
             .await
     }
 
@@ -146,7 +144,7 @@ impl UdpSocket {
     /// See [`send`](Self::send).
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io
-            .async_io(Direction::Read, |socket| socket.recv(buf))
+            .async_io_shared(Direction::Read, |socket| socket.recv(buf))
             .await
     }
 
@@ -165,7 +163,7 @@ impl UdpSocket {
             .next()
             .ok_or_else(super::no_addresses)?;
         self.io
-            .async_io(Direction::Write, |socket| socket.send_to(buf, target))
+            .async_io_shared(Direction::Write, |socket| socket.send_to(buf, target))
             .await
     }
 
@@ -180,7 +178,7 @@ impl UdpSocket {
     /// See [`UdpSocket`].
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.io
-            .async_io(Direction::Read, |socket| socket.recv_from(buf))
+            .async_io_shared(Direction::Read, |socket| socket.recv_from(buf))
             .await
     }
 

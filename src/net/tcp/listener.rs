@@ -92,8 +92,8 @@ impl TcpListener {
 
     /// Waits for a connection and returns it with the peer's address.
     ///
-    /// At most one task should wait in `accept` on a listener at a time (see
-    /// [the module docs](crate::net#sharing-a-socket-between-tasks)).
+    /// Any number of tasks may wait in `accept` on one listener (shared in an `Arc`); each
+    /// connection goes to one of them.
     ///
     /// # Errors
     /// The OS error of `accept(2)`, except `ECONNABORTED`, which is retried. Under `EMFILE` /
@@ -114,10 +114,12 @@ impl TcpListener {
     /// # }).unwrap();
     /// ```
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        std::future::poll_fn(|cx| self.poll_accept(cx)).await
+        let accepted = self.io.async_io_shared(Direction::Read, accept).await;
+        self.register_accepted(accepted)
     }
 
-    /// Polls for a connection: `accept` for callers that write their own futures.
+    /// Polls for a connection: `accept` for callers that write their own futures. Only the
+    /// task that polls last is woken: share a listener between tasks with `accept` instead.
     ///
     /// # Errors
     /// As [`accept`](Self::accept).
@@ -136,19 +138,19 @@ impl TcpListener {
     /// # }).unwrap();
     /// ```
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
-        let accepted = self.io.poll_io(cx, Direction::Read, |listener| loop {
-            match listener.accept() {
-                // Rule 1: that connection is gone; the next one may be waiting.
-                Err(e) if e.kind() == io::ErrorKind::ConnectionAborted => continue,
-                result => return result,
-            }
-        });
-        accepted.map(|result| {
-            let (stream, peer) = result?;
-            // Accepted streams join the listener's reactor: no thread-local lookup.
-            let stream = Registered::with_handle(stream, self.io.handle().clone())?;
-            Ok((TcpStream::from_registered(stream), peer))
-        })
+        self.io
+            .poll_io(cx, Direction::Read, accept)
+            .map(|accepted| self.register_accepted(accepted))
+    }
+
+    /// Registers an accepted stream with the listener's reactor (no thread-local lookup).
+    fn register_accepted(
+        &self,
+        accepted: io::Result<(mio::net::TcpStream, SocketAddr)>,
+    ) -> io::Result<(TcpStream, SocketAddr)> {
+        let (stream, peer) = accepted?;
+        let stream = Registered::with_handle(stream, self.io.handle().clone())?;
+        Ok((TcpStream::from_registered(stream), peer))
     }
 
     /// The address the listener is bound to (with the port the OS chose for port 0).
@@ -167,6 +169,16 @@ impl TcpListener {
     /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().local_addr()
+    }
+}
+
+/// One `accept(2)`, retrying `ECONNABORTED` (rule 1).
+fn accept(listener: &mio::net::TcpListener) -> io::Result<(mio::net::TcpStream, SocketAddr)> {
+    loop {
+        match listener.accept() {
+            Err(e) if e.kind() == io::ErrorKind::ConnectionAborted => continue,
+            result => return result,
+        }
     }
 }
 

@@ -2,8 +2,8 @@
 //! ([`OwnedReadHalf`], [`OwnedWriteHalf`]).
 //!
 //! A half is only a pointer to the stream plus the right to use one direction: the read and
-//! write paths are the stream's own. The reactor keeps one waiter per direction, so one reader
-//! and one writer may wait at once; owning the half (or `&mut` to it) keeps it at one each.
+//! write paths are the stream's own. Each direction has one owner slot in the reactor; owning
+//! the half (or `&mut` to it) keeps each direction to one waiting task.
 
 use std::fmt;
 use std::io;
