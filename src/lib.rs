@@ -8,6 +8,6 @@
 pub(crate) mod loom;
 
 pub(crate) mod io;
-pub mod net;
 pub mod runtime;
+pub mod net;
 pub mod time;

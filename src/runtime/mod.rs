@@ -18,9 +18,7 @@ impl Handle {
     /// # Panics
     /// Outside a tourbillon runtime.
     pub fn current() -> Handle {
-        panic!(
-            "there is no reactor running, must be called from the context of a tourbillon runtime"
-        )
+        panic!("there is no reactor running, must be called from the context of a tourbillon runtime")
     }
 
     /// The reactor and timer wheel of this runtime.
