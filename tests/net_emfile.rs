@@ -17,7 +17,10 @@ fn nofile_limit() -> libc::rlimit {
         rlim_max: 0,
     };
     // SAFETY: `limit` is a valid, writable `struct rlimit`.
-    assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) }, 0);
+    assert_eq!(
+        unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) },
+        0
+    );
     limit
 }
 

@@ -20,7 +20,9 @@ fn read_exact_and_write_all_on_a_stream() {
             let message: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
             let expected = message.clone();
             let sending = tourbillon::spawn(async move {
-                AsyncWriteExt::write_all(&mut client, &message).await.unwrap();
+                AsyncWriteExt::write_all(&mut client, &message)
+                    .await
+                    .unwrap();
                 client.close().await.unwrap(); // poll_close: shut down the write side
                 client
             });

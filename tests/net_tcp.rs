@@ -63,7 +63,10 @@ async fn echo_client(addr: SocketAddr, seed: usize) {
     }
     writing.await.unwrap();
     assert_eq!(received.len(), PAYLOAD, "connection {seed}");
-    assert!(received == expected, "connection {seed} echoed different bytes");
+    assert!(
+        received == expected,
+        "connection {seed} echoed different bytes"
+    );
 }
 
 #[test]
@@ -136,7 +139,10 @@ fn connect_to_a_closed_port_is_refused_promptly() {
             let start = Instant::now();
             let error = TcpStream::connect(addr).await.unwrap_err();
             assert_eq!(error.kind(), ErrorKind::ConnectionRefused, "{error}");
-            assert!(start.elapsed() < Duration::from_secs(10), "refusal was not prompt");
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "refusal was not prompt"
+            );
         });
     });
 }
@@ -178,7 +184,8 @@ fn accept_keeps_working_after_a_peer_resets() {
                     let mut stream = stream;
                     let result = stream.read(&mut [0; 16]).await;
                     assert!(
-                        matches!(&result, Ok(0)) || result.as_ref().unwrap_err().kind() == ErrorKind::ConnectionReset,
+                        matches!(&result, Ok(0))
+                            || result.as_ref().unwrap_err().kind() == ErrorKind::ConnectionReset,
                         "{result:?}"
                     );
                 }
@@ -214,7 +221,12 @@ fn reset(stream: std::net::TcpStream) {
             std::mem::size_of::<libc::linger>() as libc::socklen_t,
         )
     };
-    assert_eq!(rc, 0, "setsockopt(SO_LINGER): {}", std::io::Error::last_os_error());
+    assert_eq!(
+        rc,
+        0,
+        "setsockopt(SO_LINGER): {}",
+        std::io::Error::last_os_error()
+    );
     drop(stream);
 }
 

@@ -290,7 +290,9 @@ impl ScheduledIo {
     pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
         let direction = event.direction;
         self.update(|word| {
-            (word.tick(direction) == event.tick).then(|| Snapshot(word.0 & !direction.clearable()))
+            // Declining when the bit is already clear saves a write to a shared cache line.
+            let clear = word.tick(direction) == event.tick && word.0 & direction.clearable() != 0;
+            clear.then(|| Snapshot(word.0 & !direction.clearable()))
         });
     }
 

@@ -28,7 +28,10 @@ pub fn within_deadline(test: impl FnOnce() + Send + 'static) {
 }
 
 pub fn multi_thread() -> Runtime {
-    Builder::new_multi_thread().worker_threads(2).build().unwrap()
+    Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap()
 }
 
 pub fn current_thread() -> Runtime {
