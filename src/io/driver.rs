@@ -64,8 +64,7 @@ pub(crate) struct Handle<R: Registrar = MioRegistrar> {
 
 struct Shared<R> {
     registrar: R,
-    /// `EMPTY`, `PARKED` or `NOTIFIED` (rules 4-7).
-    park: AtomicUsize,
+    park: Park,
     registrations: Mutex<Registrations>,
 }
 
@@ -79,9 +78,32 @@ struct Registrations {
     is_shutdown: bool,
 }
 
+/// The park word: `EMPTY`, `PARKED` or `NOTIFIED` (rules 4-7). Every transition is here.
+struct Park(AtomicUsize);
+
+/// No blocked turn, no pending notification.
 const EMPTY: usize = 0;
+/// A turn is blocked in the poller, or about to be; set and cleared by the driver only.
 const PARKED: usize = 1;
+/// An unpark came while no turn was blocked; consumed by the next blocking turn.
 const NOTIFIED: usize = 2;
+
+/// What a turn about to block does (rule 5).
+#[must_use = "a turn that found a notification must not block"]
+enum Parking {
+    /// `EMPTY → PARKED`: block; an unpark will wake the poller.
+    Parked,
+    /// A notification was pending and is consumed: poll without blocking.
+    Notified,
+}
+
+/// Whether an unpark must write the poller's waker (rule 4).
+#[must_use = "an unpark that found the driver parked must wake the poller"]
+#[derive(PartialEq, Eq)]
+enum WakePoller {
+    Yes,
+    No,
+}
 
 /// The error every operation returns once the runtime that owned the reactor is gone.
 pub(crate) fn runtime_gone() -> io::Error {
@@ -109,7 +131,7 @@ impl<P: Poller> Driver<P> {
     ) -> (Driver<P>, Handle<P::Registrar>) {
         let shared = Arc::new(Shared {
             registrar,
-            park: AtomicUsize::new(EMPTY),
+            park: Park(AtomicUsize::new(EMPTY)),
             registrations: Mutex::new(Registrations::default()),
         });
         let handle = Handle {
@@ -132,23 +154,16 @@ impl<P: Poller> Driver<P> {
     pub(crate) fn turn(&mut self, timeout: Option<Duration>) {
         self.free_released();
 
-        let blocking = timeout != Some(Duration::ZERO);
-        // Rule 5. Relaxed: parking publishes nothing, and a failed CAS is followed by the swap
-        // below, which does the synchronizing.
-        let timeout = if blocking
-            && self
-                .shared
-                .park
-                .compare_exchange(EMPTY, PARKED, Relaxed, Relaxed)
-                .is_err()
-        {
-            // Consume the notification. Acquire: pairs with the Release swap of every
-            // `Handle::unpark` since the last consume (a chain of swaps is one release
-            // sequence), so the work they published is visible when this turn returns.
-            self.shared.park.swap(EMPTY, Acquire);
-            Some(Duration::ZERO)
-        } else {
-            timeout
+        let mut timeout = timeout;
+        let parked = match timeout {
+            Some(Duration::ZERO) => false, // rule 7
+            _ => match self.shared.park.transition_to_parked() {
+                Parking::Parked => true,
+                Parking::Notified => {
+                    timeout = Some(Duration::ZERO);
+                    false
+                }
+            },
         };
 
         let shared = &*self.shared;
@@ -165,10 +180,8 @@ impl<P: Poller> Driver<P> {
         });
         drop(registrations);
 
-        if blocking && timeout != Some(Duration::ZERO) {
-            // Rule 5/6. Acquire: pairs with the Release swap of any `Handle::unpark` that came
-            // while this turn was parked.
-            self.shared.park.swap(EMPTY, Acquire);
+        if parked {
+            self.shared.park.transition_to_empty();
         }
         match result {
             Ok(()) => {}
@@ -248,9 +261,7 @@ impl<R: Registrar> Handle<R> {
     /// Wakes the thread blocked in [`Driver::turn`], or makes its next blocking turn return at
     /// once. Costs a syscall only when a turn is blocked (rule 4).
     pub(crate) fn unpark(&self) {
-        // Release: pairs with the Acquire CAS-failure and swap in `Driver::turn`, so what the
-        // caller published before unparking (a queued task) is visible to the woken driver.
-        if self.shared.park.swap(NOTIFIED, Release) == PARKED {
+        if self.shared.park.notify() == WakePoller::Yes {
             // A failed eventfd write means the counter is saturated: a wake is already pending.
             let _ = self.shared.registrar.wake();
         }
@@ -276,6 +287,45 @@ impl<R: Registrar> Clone for Handle<R> {
     fn clone(&self) -> Self {
         Handle {
             shared: self.shared.clone(),
+        }
+    }
+}
+
+// === impl Park ===
+
+impl Park {
+    /// Rule 5: a turn is about to block.
+    fn transition_to_parked(&self) -> Parking {
+        // Relaxed: parking publishes nothing; a failed CAS is followed by the swap below, which
+        // does the synchronizing.
+        match self.0.compare_exchange(EMPTY, PARKED, Relaxed, Relaxed) {
+            Ok(_) => Parking::Parked,
+            Err(_) => {
+                // Only `NOTIFIED` can be there: one driver, and it leaves `PARKED` behind only
+                // while it polls. Acquire: pairs with the Release swap of every `notify` since
+                // the last consume (a chain of swaps is one release sequence), so the work they
+                // published is visible when this turn returns.
+                self.0.swap(EMPTY, Acquire);
+                Parking::Notified
+            }
+        }
+    }
+
+    /// Rule 5: the blocking poll has returned.
+    fn transition_to_empty(&self) {
+        // Acquire: pairs with the Release swap of any `notify` that came while the turn was
+        // parked, so the work it published is visible when this turn returns.
+        self.0.swap(EMPTY, Acquire);
+    }
+
+    /// Rule 4: records an unpark; says whether a turn is blocked and must be woken.
+    fn notify(&self) -> WakePoller {
+        // Release: pairs with the Acquire swaps in `transition_to_parked` and
+        // `transition_to_empty`, so what the caller published before unparking (a queued task)
+        // is visible to the woken driver.
+        match self.0.swap(NOTIFIED, Release) {
+            PARKED => WakePoller::Yes,
+            _ => WakePoller::No,
         }
     }
 }
