@@ -322,3 +322,11 @@ fn mio_operations_fail_after_shutdown() {
         other => panic!("expected the runtime-gone error, got {other:?}"),
     }
 }
+
+#[test]
+fn driver_moves_between_threads_and_handle_is_shared() {
+    fn assert_send<T: Send>() {}
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send::<Driver>();
+    assert_send_sync::<Handle>();
+}
