@@ -172,29 +172,30 @@ fn accept_keeps_working_after_a_peer_resets() {
             // A peer that connects and resets before it is accepted.
             reset(std::net::TcpStream::connect(addr).unwrap());
             // A peer that resets after it is accepted.
-            let late = std::net::TcpStream::connect(addr).unwrap();
+            let mut late = Some(std::net::TcpStream::connect(addr).unwrap());
+            let late_addr = late.as_ref().unwrap().local_addr().unwrap();
             let good = std::net::TcpStream::connect(addr).unwrap();
+            let good_addr = good.local_addr().unwrap();
 
+            // Linux may hand out the first, reset connection or may already have dropped it.
             let mut accepted = Vec::new();
-            while accepted.len() < 3 {
-                let (stream, peer) = listener.accept().await.unwrap();
+            loop {
+                let (mut stream, peer) = listener.accept().await.unwrap();
                 accepted.push(peer);
-                if peer == late.local_addr().unwrap() {
-                    reset(late.try_clone().unwrap());
-                    let mut stream = stream;
+                if peer == late_addr {
+                    reset(late.take().unwrap());
                     let result = stream.read(&mut [0; 16]).await;
                     assert!(
-                        matches!(&result, Ok(0))
-                            || result.as_ref().unwrap_err().kind() == ErrorKind::ConnectionReset,
+                        matches!(&result, Err(e) if e.kind() == ErrorKind::ConnectionReset),
                         "{result:?}"
                     );
                 }
-                if peer == good.local_addr().unwrap() {
-                    break; // Linux may already have dropped the first, reset connection.
+                if peer == good_addr {
+                    break;
                 }
+                assert!(accepted.len() < 3, "unexpected peers {accepted:?}");
             }
-            assert!(accepted.contains(&good.local_addr().unwrap()));
-            drop(late);
+            assert!(accepted.contains(&late_addr));
 
             // And the listener still accepts.
             let after = TcpStream::connect(addr).await.unwrap();

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tourbillon::{Builder, Runtime};
 
 /// A generous upper bound for one test: a hang fails the test instead of stalling CI.
-pub const DEADLINE: Duration = Duration::from_secs(120);
+pub const DEADLINE: Duration = Duration::from_secs(60);
 
 /// Runs `test` on its own thread and fails if it does not finish within [`DEADLINE`].
 pub fn within_deadline(test: impl FnOnce() + Send + 'static) {
