@@ -17,16 +17,16 @@ fn nofile_limit() -> libc::rlimit {
         rlim_max: 0,
     };
     // SAFETY: `limit` is a valid, writable `struct rlimit`.
-    assert_eq!(
-        unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) },
-        0
-    );
+    let rc = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) };
+    assert_eq!(rc, 0, "getrlimit: {}", std::io::Error::last_os_error());
     limit
 }
 
 fn set_nofile_limit(limit: libc::rlimit) {
-    // SAFETY: `limit` is a valid `struct rlimit`; lowering the soft limit is always permitted.
-    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) }, 0);
+    // SAFETY: `limit` is a valid `struct rlimit`; a soft limit at or below the hard one is
+    // always permitted.
+    let rc = unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) };
+    assert_eq!(rc, 0, "setrlimit: {}", std::io::Error::last_os_error());
 }
 
 #[test]
