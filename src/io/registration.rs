@@ -80,6 +80,7 @@ impl<S: mio::event::Source> Registered<S> {
         direction: Direction,
         op: impl FnMut(&S) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
+        ready!(crate::task::coop::poll_proceed(cx));
         self.poll_io_with(direction, op, |io| io.poll_ready(cx, direction))
     }
 
@@ -100,7 +101,11 @@ impl<S: mio::event::Source> Registered<S> {
         mut op: impl FnMut(&S) -> io::Result<R>,
     ) -> io::Result<R> {
         let mut waiter = SharedWaiter::new(&self.scheduled_io, direction);
-        poll_fn(|cx| self.poll_io_with(direction, &mut op, |_| waiter.poll_ready(cx))).await
+        poll_fn(|cx| {
+            ready!(crate::task::coop::poll_proceed(cx));
+            self.poll_io_with(direction, &mut op, |_| waiter.poll_ready(cx))
+        })
+        .await
     }
 
     /// The try-then-wait loop (rules 1-3); `wait` registers the task in its slot.

@@ -108,7 +108,7 @@ impl<F: Future, S: Schedule> Harness<F, S> {
                 // SAFETY: we hold RUNNING and the stage holds the future (core.rs rule 1). The
                 // future never moves: the cell is pinned on the heap until freed.
                 let future = unsafe { std::pin::Pin::new_unchecked(&mut *(*stage).future) };
-                future.poll(cx)
+                super::coop::with_budget(|| future.poll(cx))
             }))
         });
         let output = match polled {
