@@ -13,6 +13,8 @@
 //! cargo run --release --example http-server-mio -- [ADDR]
 //! ```
 
+#[path = "support/args.rs"]
+pub mod args;
 #[path = "support/http.rs"]
 mod http;
 
@@ -25,7 +27,7 @@ use mio::{Events, Interest, Poll, Token};
 const LISTENER: Token = Token(usize::MAX);
 
 fn main() -> io::Result<()> {
-    let args = http::Args::from_env();
+    let args = args::Args::from_env();
     let std_listener = std::net::TcpListener::bind(&args.addr)?;
     std_listener.set_nonblocking(true)?;
     let listener = TcpListener::from_std(std_listener);

@@ -6,6 +6,8 @@
 //! cargo run --release --example http-server-threads -- [ADDR]
 //! ```
 
+#[path = "support/args.rs"]
+pub mod args;
 #[path = "support/http.rs"]
 mod http;
 
@@ -14,7 +16,7 @@ use std::net::{TcpListener, TcpStream};
 use std::thread;
 
 fn main() -> io::Result<()> {
-    let args = http::Args::from_env();
+    let args = args::Args::from_env();
     let listener = TcpListener::bind(&args.addr)?;
     println!(
         "http-server-threads listening on {} (one thread per connection; {:?} ignored)",

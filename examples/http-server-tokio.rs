@@ -5,6 +5,8 @@
 //! cargo run --release --example http-server-tokio -- [ADDR] [--threads N | --current-thread]
 //! ```
 
+#[path = "support/args.rs"]
+pub mod args;
 #[path = "support/http.rs"]
 mod http;
 
@@ -14,16 +16,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 fn main() -> io::Result<()> {
-    let args = http::Args::from_env();
-    let runtime = match args.flavor {
-        http::Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?,
-        http::Flavor::MultiThread { workers } => tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(workers)
-            .enable_all()
-            .build()?,
-    };
+    let args = args::Args::from_env();
+    let runtime = runtime(args.flavor)?;
     runtime.block_on(async {
         let listener = TcpListener::bind(&args.addr).await?;
         println!(
@@ -33,6 +27,19 @@ fn main() -> io::Result<()> {
         );
         run(listener).await
     })
+}
+
+/// A tokio runtime of the shape the command line asked for.
+pub fn runtime(flavor: args::Flavor) -> io::Result<tokio::runtime::Runtime> {
+    let mut builder = match flavor {
+        args::Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread(),
+        args::Flavor::MultiThread { workers } => {
+            let mut builder = tokio::runtime::Builder::new_multi_thread();
+            builder.worker_threads(workers);
+            builder
+        }
+    };
+    builder.enable_all().build()
 }
 
 /// Accepts connections forever, serving each one on its own task.

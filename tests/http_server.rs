@@ -8,7 +8,6 @@
 #![allow(clippy::duplicate_mod)]
 
 #[path = "../examples/support/http.rs"]
-#[allow(dead_code)] // `Args::from_env` is for the servers' `main`s
 mod http;
 
 #[path = "../examples/http-server-tokio.rs"]
@@ -285,21 +284,22 @@ fn the_date_header_shows_the_current_second() {
 
 #[test]
 fn the_command_line_parses_address_and_runtime_shape() {
-    let parse = |args: &[&str]| http::Args::parse(args.iter().map(|s| s.to_string()));
+    use tokio_server::args::{self, Args, Flavor};
+    let parse = |words: &[&str]| Args::parse(words.iter().map(|s| s.to_string()));
     let defaults = parse(&[]).unwrap();
-    assert_eq!(defaults.addr, http::DEFAULT_ADDR);
+    assert_eq!(defaults.addr, args::DEFAULT_ADDR);
     assert_eq!(
         defaults.flavor,
-        http::Flavor::MultiThread {
-            workers: http::DEFAULT_WORKERS
+        Flavor::MultiThread {
+            workers: args::DEFAULT_WORKERS
         }
     );
-    let args = parse(&["127.0.0.1:9000", "--threads", "4"]).unwrap();
-    assert_eq!(args.addr, "127.0.0.1:9000");
-    assert_eq!(args.flavor, http::Flavor::MultiThread { workers: 4 });
-    let args = parse(&["--current-thread", "0.0.0.0:1"]).unwrap();
-    assert_eq!(args.flavor, http::Flavor::CurrentThread);
-    assert_eq!(args.addr, "0.0.0.0:1");
+    let parsed = parse(&["127.0.0.1:9000", "--threads", "4"]).unwrap();
+    assert_eq!(parsed.addr, "127.0.0.1:9000");
+    assert_eq!(parsed.flavor, Flavor::MultiThread { workers: 4 });
+    let parsed = parse(&["--current-thread", "0.0.0.0:1"]).unwrap();
+    assert_eq!(parsed.flavor, Flavor::CurrentThread);
+    assert_eq!(parsed.addr, "0.0.0.0:1");
     for wrong in [
         &["--threads"][..],
         &["--threads", "0"],
@@ -411,23 +411,9 @@ fn spawn_server(serve: impl FnOnce(mpsc::Sender<SocketAddr>) + Send + 'static) -
         .expect("the server reports its address")
 }
 
-fn tokio_runtime(flavor: http::Flavor) -> tokio::runtime::Runtime {
-    match flavor {
-        http::Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread(),
-        http::Flavor::MultiThread { workers } => {
-            let mut builder = tokio::runtime::Builder::new_multi_thread();
-            builder.worker_threads(workers);
-            builder
-        }
-    }
-    .enable_all()
-    .build()
-    .unwrap()
-}
-
-fn spawn_tokio_server(flavor: http::Flavor) -> SocketAddr {
+fn spawn_tokio_server(flavor: tokio_server::args::Flavor) -> SocketAddr {
     spawn_server(move |addr_tx| {
-        tokio_runtime(flavor).block_on(async move {
+        tokio_server::runtime(flavor).unwrap().block_on(async move {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             addr_tx.send(listener.local_addr().unwrap()).unwrap();
             tokio_server::run(listener).await.unwrap();
@@ -437,12 +423,16 @@ fn spawn_tokio_server(flavor: http::Flavor) -> SocketAddr {
 
 #[test]
 fn tokio_twin_current_thread_serves_keep_alive_pipelining_and_errors() {
-    exercise(spawn_tokio_server(http::Flavor::CurrentThread));
+    exercise(spawn_tokio_server(
+        tokio_server::args::Flavor::CurrentThread,
+    ));
 }
 
 #[test]
 fn tokio_twin_multi_thread_serves_keep_alive_pipelining_and_errors() {
-    exercise(spawn_tokio_server(http::Flavor::MultiThread { workers: 2 }));
+    exercise(spawn_tokio_server(
+        tokio_server::args::Flavor::MultiThread { workers: 2 },
+    ));
 }
 
 #[test]

@@ -1,7 +1,7 @@
-//! The HTTP/1.1 core shared by every server example: parsing, routing, response bytes, the cached
-//! `Date` header and the command line. It does no I/O, so the tourbillon server and its tokio,
+//! The HTTP/1.1 core shared by every server example: parsing, routing, response bytes and the
+//! cached `Date` header. It does no I/O, so the tourbillon server and its tokio,
 //! thread-per-connection and raw-mio twins measure only their runtimes: each one owns a socket
-//! loop and calls into this file.
+//! loop and calls into this file (the command line is in `args.rs`).
 //!
 //! Behaviour (that of tokio's `tinyhttp` example):
 //! - `GET /plaintext` → `Hello, World!` (`text/plain`), `GET /json` → `{"message":"Hello, World!"}`
@@ -394,83 +394,4 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
     };
     let year = year_of_era + era * 400 + u64::from(month <= 2);
     (year, month, day)
-}
-
-// === the command line ===
-
-/// The address every server listens on when none is given.
-pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
-
-/// Worker threads of a multi-thread runtime when `--threads` is not given.
-pub const DEFAULT_WORKERS: usize = 2;
-
-const USAGE: &str =
-    "usage: [ADDR] [--threads N | --current-thread]   (ADDR defaults to 127.0.0.1:8080)";
-
-/// Which runtime shape the command line asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Flavor {
-    /// `--threads N` (the default, with [`DEFAULT_WORKERS`]).
-    MultiThread {
-        /// Number of worker threads, at least 1.
-        workers: usize,
-    },
-    /// `--current-thread`.
-    CurrentThread,
-}
-
-/// The parsed command line `[ADDR] [--threads N | --current-thread]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Args {
-    /// Where to listen.
-    pub addr: String,
-    /// Runtime shape.
-    pub flavor: Flavor,
-}
-
-impl Args {
-    /// Parses the arguments after the program name.
-    ///
-    /// # Errors
-    /// A message naming the offending argument.
-    pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
-        let mut addr = None;
-        let mut flavor = None;
-        let mut args = args.into_iter();
-        while let Some(arg) = args.next() {
-            let chosen = match arg.as_str() {
-                "--current-thread" => Flavor::CurrentThread,
-                "--threads" => {
-                    let value = args.next().ok_or("--threads needs a number")?;
-                    match value.parse::<usize>() {
-                        Ok(workers) if workers > 0 => Flavor::MultiThread { workers },
-                        _ => return Err(format!("--threads: `{value}` is not a positive number")),
-                    }
-                }
-                flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
-                _ if addr.is_none() => {
-                    addr = Some(arg);
-                    continue;
-                }
-                _ => return Err(format!("unexpected argument `{arg}`")),
-            };
-            if flavor.replace(chosen).is_some() {
-                return Err("give at most one of --threads and --current-thread".into());
-            }
-        }
-        Ok(Args {
-            addr: addr.unwrap_or_else(|| DEFAULT_ADDR.to_string()),
-            flavor: flavor.unwrap_or(Flavor::MultiThread {
-                workers: DEFAULT_WORKERS,
-            }),
-        })
-    }
-
-    /// Parses the process's arguments; prints the usage and exits with status 2 if they are wrong.
-    pub fn from_env() -> Args {
-        Args::parse(std::env::args().skip(1)).unwrap_or_else(|message| {
-            eprintln!("{message}\n{USAGE}");
-            std::process::exit(2)
-        })
-    }
 }
