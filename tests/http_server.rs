@@ -36,12 +36,21 @@ const JSON_BODY: &[u8] = br#"{"message":"Hello, World!"}"#;
 
 // === the HTTP module ===
 
-/// Copies `bytes` into the buffer as a read would, then answers.
-fn feed(input: &mut RequestBuffer, output: &mut Vec<u8>, bytes: &[u8]) -> Outcome {
-    let spare = input.spare_mut();
-    spare[..bytes.len()].copy_from_slice(bytes);
-    input.filled_by(bytes.len());
-    http::respond(input, output)
+/// Delivers `bytes` as a server would: reads of as much as the spare space takes, each followed
+/// by `respond`, until all is delivered or the answer is to close.
+fn feed(input: &mut RequestBuffer, output: &mut Vec<u8>, mut bytes: &[u8]) -> Outcome {
+    loop {
+        let spare = input.spare_mut();
+        assert!(!spare.is_empty(), "the contract promises room to read");
+        let n = spare.len().min(bytes.len());
+        spare[..n].copy_from_slice(&bytes[..n]);
+        input.filled_by(n);
+        bytes = &bytes[n..];
+        let outcome = http::respond(input, output);
+        if outcome == Outcome::Close || bytes.is_empty() {
+            return outcome;
+        }
+    }
 }
 
 /// Splits an output buffer into (head, body) pairs, using each head's Content-Length.
@@ -117,6 +126,32 @@ fn pipelined_requests_are_all_answered_in_order_into_one_output() {
     let bodies: Vec<&[u8]> = responses.iter().map(|(_, b)| b.as_slice()).collect();
     assert_eq!(bodies, [JSON_BODY, b"Hello, World!", b"", JSON_BODY]);
     assert!(responses[2].0.starts_with("HTTP/1.1 404 Not Found\r\n"));
+}
+
+#[test]
+fn a_long_pipeline_straddling_many_reads_is_answered_in_order() {
+    let mut input = RequestBuffer::new();
+    let mut output = Vec::new();
+    let requests: Vec<u8> = (0..300)
+        .flat_map(|i| {
+            if i % 3 == 0 { GET_JSON } else { GET_PLAINTEXT }
+                .iter()
+                .copied()
+        })
+        .collect();
+    assert!(requests.len() > 3 * 4096, "several buffers' worth");
+    assert_eq!(feed(&mut input, &mut output, &requests), Outcome::Continue);
+    let responses = split_responses(&output);
+    assert_eq!(responses.len(), 300);
+    for (i, (_, body)) in responses.iter().enumerate() {
+        let expected: &[u8] = if i % 3 == 0 {
+            JSON_BODY
+        } else {
+            b"Hello, World!"
+        };
+        assert_eq!(body, expected, "response {i}");
+    }
+    assert!(input.pending().is_empty());
 }
 
 #[test]

@@ -35,9 +35,13 @@ pub const MAX_HEAD: usize = 8 * 1024;
 /// The most headers one request may carry; more get 431.
 pub const MAX_HEADERS: usize = 32;
 
-/// The capacity of a [`RequestBuffer`]: one maximal head plus room for pipelined requests behind
-/// it. A request whose head and body together exceed it gets 413.
+/// The most a [`RequestBuffer`] grows to: one maximal head plus room for pipelined requests
+/// behind it. A request whose head and body together exceed it gets 413.
 pub const BUFFER_CAPACITY: usize = 2 * MAX_HEAD;
+
+/// What a [`RequestBuffer`] starts with: room for a typical request, or a pipelined batch of
+/// small ones, without committing [`BUFFER_CAPACITY`] bytes to every idle connection.
+const INITIAL_BUFFER: usize = 4 * 1024;
 
 /// The `Server` header's value, identical for every twin so that responses are byte-for-byte equal.
 const SERVER: &[u8] = b"tinyhttp";
@@ -53,27 +57,28 @@ pub enum Outcome {
 
 // === impl RequestBuffer ===
 
-/// The bytes received on one connection and not yet answered: a fixed, zeroed-once array with a
-/// window `start..end` of pending bytes, so consuming a request is an index bump, not a memmove.
+/// The bytes received on one connection and not yet answered: an initialised array with a window
+/// `start..end` of pending bytes, so consuming a request is an index bump, not a memmove. It
+/// starts at 4 KiB and doubles, up to [`BUFFER_CAPACITY`], only when one partial request fills it.
 pub struct RequestBuffer {
-    bytes: Box<[u8]>,
+    bytes: Vec<u8>,
     start: usize,
     end: usize,
 }
 
 impl RequestBuffer {
-    /// An empty buffer of [`BUFFER_CAPACITY`] bytes.
+    /// An empty buffer.
     pub fn new() -> Self {
         RequestBuffer {
-            bytes: vec![0; BUFFER_CAPACITY].into_boxed_slice(),
+            bytes: vec![0; INITIAL_BUFFER],
             start: 0,
             end: 0,
         }
     }
 
     /// The free space after the pending bytes, for the next read. Moves a pending partial request
-    /// to the front first (rare: only when a request straddles two reads). Never empty while the
-    /// caller keeps the contract above.
+    /// to the front first, or grows the buffer if the partial request fills it (rare: only when a
+    /// request straddles two reads). Never empty while the caller keeps the contract above.
     pub fn spare_mut(&mut self) -> &mut [u8] {
         if self.start == self.end {
             self.start = 0;
@@ -82,6 +87,10 @@ impl RequestBuffer {
             self.bytes.copy_within(self.start..self.end, 0);
             self.end -= self.start;
             self.start = 0;
+        }
+        if self.end == self.bytes.len() && self.bytes.len() < BUFFER_CAPACITY {
+            self.bytes
+                .resize((2 * self.bytes.len()).min(BUFFER_CAPACITY), 0);
         }
         &mut self.bytes[self.end..]
     }
