@@ -74,6 +74,10 @@ if [ "$(nproc)" -lt 2 ] && [[ ",$MODES," == *",pinned,"* ]]; then
 fi
 ulimit -n 8192 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
+STAMP=$(date -u +%Y%m%d-%H%M%S)
+RAW="$OUT/wrk-$STAMP"
+mkdir -p "$RAW"
+
 # --- build once --------------------------------------------------------------------------------
 example_of() {
     case "$1" in
@@ -84,16 +88,21 @@ example_of() {
 
 declare -A BUILT=()
 for server in ${SERVERS//,/ }; do
+    case "$server" in
+        tourbillon|tokio|mio|threads) ;;
+        *) echo "unknown server '$server' (known: tourbillon, tokio, mio, threads)" >&2; exit 2 ;;
+    esac
     example=$(example_of "$server")
     if [ ! -f "examples/$example.rs" ]; then
-        echo "unknown server '$server' (no examples/$example.rs)" >&2
-        exit 2
+        log "SKIPPING $server: there is no examples/$example.rs"
+        continue
     fi
     log "building $example (release)"
-    if cargo build --release --quiet --example "$example"; then
+    if cargo build --release --example "$example" >"$RAW/build-$example.log" 2>&1; then
         BUILT[$server]=1
     else
-        log "SKIPPING $server: examples/$example.rs failed to build"
+        tail -n 20 "$RAW/build-$example.log" >&2
+        log "SKIPPING $server: examples/$example.rs failed to build (log: $RAW/build-$example.log)"
     fi
 done
 [ ${#BUILT[@]} -gt 0 ] || { echo "no server built" >&2; exit 1; }
@@ -101,10 +110,6 @@ TARGET_DIR=$(cargo metadata --format-version 1 --no-deps |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 
 # --- one run -----------------------------------------------------------------------------------
-STAMP=$(date -u +%Y%m%d-%H%M%S)
-mkdir -p "$OUT"
-RAW="$OUT/wrk-$STAMP"
-mkdir -p "$RAW"
 CSV="$OUT/wrk-$STAMP.csv"
 echo "mode,connections,load,server,rep,wrk_output,peak_rss_kb,utime_ticks,stime_ticks,alive" >"$CSV"
 CLK_TCK=$(getconf CLK_TCK)
