@@ -1,13 +1,34 @@
 //! # tourbillon
 //!
-//! An async runtime built to be read, model-checked and measured.
+//! An async runtime built to be read, model-checked and measured: intrusive reference-counted
+//! tasks with one atomic state word, a lock-free injector, per-worker rings with work stealing,
+//! futex parking, a mio reactor and a hierarchical timer wheel.
 //!
-//! See README.md for a tour of the source tree.
+//! ```
+//! let rt = tourbillon::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+//! let total = rt.block_on(async {
+//!     let tasks: Vec<_> = (0..10u64).map(|i| tourbillon::spawn(async move { i * i })).collect();
+//!     let mut total = 0;
+//!     for task in tasks {
+//!         total += task.await.unwrap();
+//!     }
+//!     total
+//! });
+//! assert_eq!(total, 285);
+//! ```
+//!
+//! See README.md for a tour of the source tree, and PERF.md for how it compares with tokio.
 #![warn(missing_docs, rust_2018_idioms)]
+#![deny(unsafe_op_in_unsafe_fn)]
 
 pub(crate) mod loom;
 
 pub(crate) mod io;
-pub mod runtime;
 pub mod net;
+pub mod runtime;
+pub(crate) mod scheduler;
+pub mod task;
 pub mod time;
+
+pub use runtime::{block_on, spawn, Builder, Handle, Runtime, RuntimeMetrics, TryCurrentError};
+pub use task::{JoinError, JoinHandle};

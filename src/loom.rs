@@ -8,6 +8,7 @@
 //! `with` / `with_mut`, which take a closure over a raw pointer, so loom can track each access.
 
 #[cfg(not(loom))]
+#[allow(unused_imports)] // The facade mirrors loom's API; not every item is used yet.
 mod imp {
     pub(crate) mod sync {
         pub(crate) use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -59,6 +60,7 @@ mod imp {
 }
 
 #[cfg(loom)]
+#[allow(unused_imports)]
 mod imp {
     pub(crate) mod sync {
         pub(crate) use loom::sync::{Arc, Condvar, Mutex, MutexGuard};

@@ -1,28 +1,303 @@
-//! The runtime: Builder, Runtime, Handle, the thread-local context, shutdown.
+//! The runtime: what a user builds, enters and drops.
 //!
-//! (Placeholder: the core runtime lands next.)
+//! - [`Builder`] picks the scheduler (multi-thread or current-thread) and its settings.
+//! - [`Runtime`] owns the worker threads and the blocking pool; dropping it shuts down.
+//! - [`Handle`] is a cheap, clonable reference to a runtime: spawn from anywhere with it.
+//! - `context`: the thread-local "current runtime".
+//! - `driver`: the reactor and the timers behind one `park`.
+//!
+//! # Shutdown
+//!
+//! Dropping a runtime (or [`Runtime::shutdown_timeout`]):
+//! 1. tells the workers to stop after their current poll, and joins them;
+//! 2. closes the owned-task list and cancels every task in it — queued, idle or woken —
+//!    dropping each future exactly once, on this thread, with the runtime still current (so
+//!    destructors that need a handle find one);
+//! 3. closes and drains the injector, so a waker that fires afterwards (from any thread) finds
+//!    a completed task and does nothing;
+//! 4. shuts down the reactor and timers, then the blocking pool.
+//!
+//! The scheduler's shared state lives until the last task reference (a stray `Waker`) is
+//! dropped, so a late wake never touches freed memory.
 
+mod blocking;
+mod builder;
+pub(crate) mod context;
 pub(crate) mod driver;
+mod handle;
 
-use std::sync::Arc;
+pub use builder::Builder;
+pub use handle::{Handle, TryCurrentError};
 
-/// A handle to a runtime: spawns tasks onto it and reaches its driver from any thread.
-#[derive(Clone)]
-pub struct Handle {
-    driver: Arc<driver::DriverHandle>,
+use crate::task::JoinHandle;
+use std::future::Future;
+use std::time::Duration;
+
+/// A tourbillon runtime: a scheduler, its worker threads, a reactor, timers, and a blocking pool.
+///
+/// # Examples
+///
+/// ```
+/// let rt = tourbillon::Runtime::new().unwrap();
+/// let out = rt.block_on(async {
+///     let task = tourbillon::spawn(async { 1 + 1 });
+///     task.await.unwrap()
+/// });
+/// assert_eq!(out, 2);
+/// ```
+pub struct Runtime {
+    handle: Handle,
+    /// Worker threads (empty for the current-thread scheduler).
+    workers: Vec<std::thread::JoinHandle<()>>,
+    /// Disconnects when every worker thread has left its loop.
+    workers_exited: std::sync::mpsc::Receiver<()>,
+    shut_down: bool,
 }
 
-impl Handle {
-    /// The handle of the runtime this thread is running in.
+/// Statistics about a runtime, for tests, dashboards and benchmarks.
+#[derive(Debug, Clone)]
+pub struct RuntimeMetrics {
+    handle: Handle,
+}
+
+impl Runtime {
+    /// A multi-thread runtime with one worker per CPU.
     ///
-    /// # Panics
-    /// Outside a tourbillon runtime.
-    pub fn current() -> Handle {
-        panic!("there is no reactor running, must be called from the context of a tourbillon runtime")
+    /// # Errors
+    /// If the reactor cannot be created or a worker thread cannot be spawned.
+    pub fn new() -> std::io::Result<Runtime> {
+        Builder::new_multi_thread().build()
     }
 
-    /// The reactor and timer wheel of this runtime.
-    pub(crate) fn driver(&self) -> &driver::DriverHandle {
-        &self.driver
+    pub(crate) fn from_parts(
+        handle: Handle,
+        workers: Vec<std::thread::JoinHandle<()>>,
+        workers_exited: std::sync::mpsc::Receiver<()>,
+    ) -> Runtime {
+        Runtime {
+            handle,
+            workers,
+            workers_exited,
+            shut_down: false,
+        }
     }
+
+    /// Runs `future` to completion on the calling thread, with this runtime current, and
+    /// returns its output. Spawned tasks run on the workers (multi-thread) or on this thread
+    /// (current-thread) meanwhile.
+    ///
+    /// # Panics
+    /// If called from a thread that is already driving a runtime (a worker, or inside another
+    /// `block_on`): blocking there would stall the tasks it is meant to run.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tourbillon::Builder::new_current_thread().build().unwrap();
+    /// assert_eq!(rt.block_on(async { "done" }), "done");
+    /// ```
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.handle.block_on(future)
+    }
+
+    /// Spawns a task onto this runtime. See [`crate::spawn`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tourbillon::Runtime::new().unwrap();
+    /// let handle = rt.spawn(async { 7 });
+    /// assert_eq!(rt.block_on(handle).unwrap(), 7);
+    /// ```
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.handle.spawn(future)
+    }
+
+    /// Runs a blocking closure on the blocking pool. See [`crate::task::spawn_blocking`].
+    pub fn spawn_blocking<F, R>(&self, func: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.handle.spawn_blocking(func)
+    }
+
+    /// A handle to this runtime, to spawn onto it from elsewhere.
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    /// Statistics about this runtime.
+    pub fn metrics(&self) -> RuntimeMetrics {
+        RuntimeMetrics {
+            handle: self.handle.clone(),
+        }
+    }
+
+    /// Shuts the runtime down, waiting at most `timeout` for worker threads and blocking calls
+    /// to return. Tasks still running after that (a poll that never returns) are left to their
+    /// threads; every other task is cancelled as on drop.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = tourbillon::Runtime::new().unwrap();
+    /// rt.spawn(std::future::pending::<()>());
+    /// rt.shutdown_timeout(Duration::from_secs(1));
+    /// ```
+    pub fn shutdown_timeout(mut self, timeout: Duration) {
+        self.shutdown(Some(timeout));
+    }
+
+    fn shutdown(&mut self, timeout: Option<Duration>) {
+        if std::mem::replace(&mut self.shut_down, true) {
+            return;
+        }
+        let deadline = timeout.map(|t| std::time::Instant::now() + t);
+        if let handle::Scheduler::MultiThread(scheduler) = &self.handle.scheduler {
+            scheduler.begin_shutdown();
+            if self.wait_for_workers(deadline) {
+                for worker in self.workers.drain(..) {
+                    let _ = worker.join();
+                }
+            }
+        }
+        {
+            // Destructors of the cancelled futures may look for the runtime.
+            let _current = context::set_current(&self.handle);
+            match &self.handle.scheduler {
+                handle::Scheduler::MultiThread(scheduler) => scheduler.finish_shutdown(),
+                handle::Scheduler::CurrentThread(scheduler) => scheduler.shutdown(),
+            }
+        }
+        let left = deadline.map(|d| d.saturating_duration_since(std::time::Instant::now()));
+        self.handle.blocking.shutdown(left);
+    }
+
+    /// `true` when every worker has left its loop before `deadline`.
+    fn wait_for_workers(&self, deadline: Option<std::time::Instant>) -> bool {
+        use std::sync::mpsc::RecvTimeoutError;
+        loop {
+            let received = match deadline {
+                None => self
+                    .workers_exited
+                    .recv()
+                    .map_err(|_| RecvTimeoutError::Disconnected),
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(std::time::Instant::now());
+                    self.workers_exited.recv_timeout(left)
+                }
+            };
+            match received {
+                Ok(()) => continue,
+                Err(RecvTimeoutError::Disconnected) => return true,
+                Err(RecvTimeoutError::Timeout) => return false,
+            }
+        }
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.shutdown(None);
+    }
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("workers", &self.workers.len())
+            .finish()
+    }
+}
+
+impl RuntimeMetrics {
+    /// Worker threads (1 for the current-thread scheduler).
+    pub fn num_workers(&self) -> usize {
+        match &self.handle.scheduler {
+            handle::Scheduler::MultiThread(s) => s.num_workers(),
+            handle::Scheduler::CurrentThread(_) => 1,
+        }
+    }
+
+    /// Tasks spawned and not yet completed (blocking calls not included).
+    pub fn num_alive_tasks(&self) -> usize {
+        match &self.handle.scheduler {
+            handle::Scheduler::MultiThread(s) => s.owned.alive(),
+            handle::Scheduler::CurrentThread(s) => s.owned.alive(),
+        }
+    }
+}
+
+/// Spawns a task onto the current runtime. The task starts running at once, on some worker;
+/// the returned [`JoinHandle`] yields its output (dropping the handle detaches the task).
+///
+/// # Panics
+/// Outside a runtime (outside `block_on` and tasks): there is nowhere to run the task.
+///
+/// # Examples
+///
+/// ```
+/// tourbillon::block_on(async {
+///     let handle = tourbillon::spawn(async { "hello" });
+///     assert_eq!(handle.await.unwrap(), "hello");
+/// });
+/// ```
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    match context::with_current(|handle| handle.spawn(future)) {
+        Ok(join) => join,
+        Err(e) => panic!("`tourbillon::spawn` called outside a runtime: {e}"),
+    }
+}
+
+/// Runs a blocking closure on a thread of the current runtime's blocking pool, so it does not
+/// stall the workers. Awaiting the handle yields the closure's return value.
+///
+/// # Panics
+/// Outside a runtime.
+///
+/// # Examples
+///
+/// ```
+/// tourbillon::block_on(async {
+///     let sum = tourbillon::task::spawn_blocking(|| (1..=10).sum::<u32>()).await.unwrap();
+///     assert_eq!(sum, 55);
+/// });
+/// ```
+pub fn spawn_blocking<F, R>(func: F) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    match context::with_current(|handle| handle.spawn_blocking(func)) {
+        Ok(join) => join,
+        Err(e) => panic!("`tourbillon::task::spawn_blocking` called outside a runtime: {e}"),
+    }
+}
+
+/// Builds a default multi-thread runtime, runs `future` on it, and drops the runtime.
+///
+/// # Panics
+/// If the runtime cannot be built, or when called from inside a runtime.
+///
+/// # Examples
+///
+/// ```
+/// let n = tourbillon::block_on(async { 40 + 2 });
+/// assert_eq!(n, 42);
+/// ```
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    // Refuse before building a runtime we could not use.
+    drop(context::enter_runtime());
+    let runtime = Runtime::new().expect("failed to build the tourbillon runtime");
+    runtime.block_on(future)
 }

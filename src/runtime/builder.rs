@@ -1,0 +1,158 @@
+//! `Builder`: choose a scheduler and its settings, then `build` a `Runtime`.
+
+use super::blocking::BlockingPool;
+use super::driver::Driver;
+use super::handle::{Handle, Scheduler};
+use super::{context, Runtime};
+use crate::scheduler::{current_thread, multi_thread};
+use std::io;
+
+/// Configures and builds a [`Runtime`].
+///
+/// # Examples
+///
+/// ```
+/// let rt = tourbillon::Builder::new_multi_thread()
+///     .worker_threads(2)
+///     .thread_name("my-worker")
+///     .build()
+///     .unwrap();
+/// assert_eq!(rt.metrics().num_workers(), 2);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Builder {
+    kind: Kind,
+    worker_threads: Option<usize>,
+    max_blocking_threads: usize,
+    thread_name: String,
+    thread_stack_size: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    CurrentThread,
+    MultiThread,
+}
+
+impl Builder {
+    /// A work-stealing runtime with a pool of worker threads (one per CPU unless set with
+    /// [`Builder::worker_threads`]).
+    pub fn new_multi_thread() -> Builder {
+        Builder::new(Kind::MultiThread)
+    }
+
+    /// A runtime that runs every task on the thread that calls `block_on`.
+    pub fn new_current_thread() -> Builder {
+        Builder::new(Kind::CurrentThread)
+    }
+
+    fn new(kind: Kind) -> Builder {
+        Builder {
+            kind,
+            worker_threads: None,
+            max_blocking_threads: 512,
+            thread_name: "tourbillon-worker".to_string(),
+            thread_stack_size: None,
+        }
+    }
+
+    /// How many worker threads a multi-thread runtime runs. Ignored by the current-thread
+    /// runtime. Zero makes [`Builder::build`] fail.
+    pub fn worker_threads(&mut self, n: usize) -> &mut Builder {
+        self.worker_threads = Some(n);
+        self
+    }
+
+    /// At most this many threads run `spawn_blocking` calls at once (default 512).
+    pub fn max_blocking_threads(&mut self, n: usize) -> &mut Builder {
+        self.max_blocking_threads = n.max(1);
+        self
+    }
+
+    /// The name of the runtime's threads.
+    pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Builder {
+        self.thread_name = name.into();
+        self
+    }
+
+    /// The stack size of the runtime's worker threads, in bytes.
+    pub fn thread_stack_size(&mut self, bytes: usize) -> &mut Builder {
+        self.thread_stack_size = Some(bytes);
+        self
+    }
+
+    /// Accepted for tokio compatibility: the reactor and the timers are always enabled.
+    pub fn enable_all(&mut self) -> &mut Builder {
+        self
+    }
+
+    /// Builds the runtime and starts its worker threads.
+    ///
+    /// # Errors
+    /// `InvalidInput` if `worker_threads(0)` was set; the OS error if the reactor cannot be
+    /// created or a thread cannot be spawned.
+    pub fn build(&mut self) -> io::Result<Runtime> {
+        let blocking = BlockingPool::new(
+            self.max_blocking_threads,
+            format!("{}-blocking", self.thread_name),
+        );
+        let (driver, driver_handle) = Driver::new()?;
+        let (exited_tx, exited_rx) = std::sync::mpsc::channel();
+        let mut workers = Vec::new();
+        let scheduler = match self.kind {
+            Kind::CurrentThread => {
+                Scheduler::CurrentThread(current_thread::create(driver, driver_handle))
+            }
+            Kind::MultiThread => {
+                let n = self.num_workers()?;
+                let (scheduler, locals) = multi_thread::create(n, driver, driver_handle);
+                let handle = Handle {
+                    scheduler: Scheduler::MultiThread(scheduler.clone()),
+                    blocking: blocking.clone(),
+                };
+                for (index, local) in locals.into_iter().enumerate() {
+                    let worker_handle = handle.clone();
+                    let scheduler = scheduler.clone();
+                    let exited = exited_tx.clone();
+                    let mut thread = std::thread::Builder::new().name(self.thread_name.clone());
+                    if let Some(size) = self.thread_stack_size {
+                        thread = thread.stack_size(size);
+                    }
+                    let spawned = thread.spawn(move || {
+                        let _in_runtime = context::enter_runtime();
+                        let _current = context::set_current(&worker_handle);
+                        multi_thread::run_worker(scheduler, index, local);
+                        drop(exited);
+                    });
+                    match spawned {
+                        Ok(worker) => workers.push(worker),
+                        Err(e) => {
+                            // Stop the workers already started, then report.
+                            drop(exited_tx);
+                            Runtime::from_parts(handle, workers, exited_rx);
+                            return Err(e);
+                        }
+                    }
+                }
+                Scheduler::MultiThread(scheduler)
+            }
+        };
+        drop(exited_tx);
+        let handle = Handle {
+            scheduler,
+            blocking,
+        };
+        Ok(Runtime::from_parts(handle, workers, exited_rx))
+    }
+
+    fn num_workers(&self) -> io::Result<usize> {
+        match self.worker_threads {
+            Some(0) => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "worker_threads must be at least 1 for a multi-thread runtime",
+            )),
+            Some(n) => Ok(n),
+            None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+        }
+    }
+}

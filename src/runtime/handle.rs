@@ -1,0 +1,203 @@
+//! `Handle`: a clonable reference to a runtime, and the "no runtime here" error.
+
+use super::blocking::BlockingPool;
+use super::context;
+use super::driver::DriverHandle;
+use crate::loom::sync::Arc;
+use crate::scheduler::{current_thread, multi_thread};
+use crate::task::JoinHandle;
+use std::fmt;
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Wake, Waker};
+
+/// A handle to a runtime. Cloning is cheap (two reference counts); it can spawn onto the
+/// runtime from any thread, including threads the runtime does not own.
+///
+/// # Examples
+///
+/// ```
+/// let rt = tourbillon::Runtime::new().unwrap();
+/// let handle = rt.handle().clone();
+/// let from_another_thread = std::thread::spawn(move || handle.spawn(async { 5 }))
+///     .join()
+///     .unwrap();
+/// assert_eq!(rt.block_on(from_another_thread).unwrap(), 5);
+/// ```
+#[derive(Clone)]
+pub struct Handle {
+    pub(crate) scheduler: Scheduler,
+    pub(crate) blocking: BlockingPool,
+}
+
+#[derive(Clone)]
+pub(crate) enum Scheduler {
+    CurrentThread(Arc<current_thread::Handle>),
+    MultiThread(Arc<multi_thread::Handle>),
+}
+
+/// [`Handle::try_current`] found no runtime.
+#[derive(Debug)]
+pub struct TryCurrentError {
+    thread_local_destroyed: bool,
+}
+
+impl Handle {
+    /// The handle of the runtime this code runs in.
+    ///
+    /// # Panics
+    /// Outside a runtime. Use [`Handle::try_current`] to check instead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tourbillon::block_on(async {
+    ///     let handle = tourbillon::Handle::current();
+    ///     handle.spawn(async {}).await.unwrap();
+    /// });
+    /// ```
+    pub fn current() -> Handle {
+        match Handle::try_current() {
+            Ok(handle) => handle,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// The handle of the runtime this code runs in, or an error outside one.
+    ///
+    /// # Errors
+    /// When called outside a runtime, or while the thread is being torn down.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(tourbillon::Handle::try_current().is_err());
+    /// ```
+    pub fn try_current() -> Result<Handle, TryCurrentError> {
+        context::with_current(Handle::clone)
+    }
+
+    /// Spawns a task onto this runtime. See [`crate::spawn`].
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        match &self.scheduler {
+            Scheduler::MultiThread(s) => s.spawn(future),
+            Scheduler::CurrentThread(s) => s.spawn(future),
+        }
+    }
+
+    /// Runs a blocking closure on this runtime's blocking pool. See
+    /// [`crate::task::spawn_blocking`].
+    pub fn spawn_blocking<F, R>(&self, func: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.blocking.spawn(func, self)
+    }
+
+    /// Runs `future` to completion on this thread with this runtime current. See
+    /// [`crate::Runtime::block_on`].
+    ///
+    /// # Panics
+    /// From a thread that already drives a runtime.
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let _in_runtime = context::enter_runtime();
+        let _current = context::set_current(self);
+        match &self.scheduler {
+            Scheduler::CurrentThread(s) => s.block_on(future),
+            Scheduler::MultiThread(_) => park_thread_block_on(future),
+        }
+    }
+
+    /// The reactor and timers of this runtime.
+    pub(crate) fn driver(&self) -> &DriverHandle {
+        match &self.scheduler {
+            Scheduler::MultiThread(s) => &s.driver_handle,
+            Scheduler::CurrentThread(s) => &s.driver_handle,
+        }
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self.scheduler {
+            Scheduler::MultiThread(_) => "multi_thread",
+            Scheduler::CurrentThread(_) => "current_thread",
+        };
+        f.debug_struct("Handle").field("scheduler", &kind).finish()
+    }
+}
+
+/// Polls `future` on this thread, sleeping in `thread::park` between wakes (the tasks run on
+/// the workers meanwhile).
+fn park_thread_block_on<F: Future>(future: F) -> F::Output {
+    struct ThreadWaker(crate::loom::thread::Thread);
+
+    impl Wake for ThreadWaker {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.unpark();
+        }
+        fn wake_by_ref(self: &std::sync::Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+
+    let waker = Waker::from(std::sync::Arc::new(ThreadWaker(
+        crate::loom::thread::current(),
+    )));
+    let mut cx = Context::from_waker(&waker);
+    let mut future = pin!(future);
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return output;
+        }
+        // The park token makes an unpark between the poll and here return at once; a
+        // spurious return only costs a poll.
+        crate::loom::thread::park();
+    }
+}
+
+impl TryCurrentError {
+    pub(crate) fn no_context() -> TryCurrentError {
+        TryCurrentError {
+            thread_local_destroyed: false,
+        }
+    }
+
+    pub(crate) fn thread_local_destroyed() -> TryCurrentError {
+        TryCurrentError {
+            thread_local_destroyed: true,
+        }
+    }
+
+    /// Was the thread's context already destroyed (the thread is exiting)?
+    pub fn is_thread_local_destroyed(&self) -> bool {
+        self.thread_local_destroyed
+    }
+
+    /// Was the call made outside any runtime?
+    pub fn is_missing_context(&self) -> bool {
+        !self.thread_local_destroyed
+    }
+}
+
+impl fmt::Display for TryCurrentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.thread_local_destroyed {
+            f.write_str(
+                "the tourbillon runtime context is being destroyed (the thread is exiting)",
+            )
+        } else {
+            f.write_str(
+                "there is no tourbillon runtime here: this must be called from inside \
+                 `Runtime::block_on`, a task spawned on a runtime, or with a `Handle`",
+            )
+        }
+    }
+}
+
+impl std::error::Error for TryCurrentError {}

@@ -1,0 +1,284 @@
+//! The current-thread scheduler: every task runs on the thread that calls `block_on`.
+//!
+//! The run queue is a plain `VecDeque` that only the `block_on` thread touches, so a wake on
+//! that thread costs no atomic instruction beyond the task's state word. Wakes from other
+//! threads go through the same lock-free injector as the multi-thread scheduler and unpark the
+//! reactor. The reactor and timers are polled on the same thread: after every
+//! `EVENT_INTERVAL` tasks without blocking, and by blocking when there is nothing to run.
+//!
+//! The `Core` (run queue and driver) is owned by whichever thread is inside `block_on`; a
+//! second thread calling `block_on` at the same time waits for it.
+
+use super::injector::{Injector, Pop};
+use crate::loom::sync::atomic::{AtomicBool, Ordering::*};
+use crate::loom::sync::{Arc, Condvar, Mutex};
+use crate::runtime::driver::{Driver, DriverHandle};
+use crate::task::{JoinHandle, Notified, OwnedTasks, RawTask, Schedule};
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::Duration;
+
+/// Tasks run between two non-blocking polls of the reactor.
+const EVENT_INTERVAL: u32 = 61;
+/// Every this many ticks, the injector goes before the local queue.
+const GLOBAL_INTERVAL: u32 = 31;
+
+pub(crate) struct Handle {
+    injector: Injector<Arc<Handle>>,
+    pub(crate) owned: OwnedTasks,
+    pub(crate) driver_handle: DriverHandle,
+    /// The core, while no thread is in `block_on`.
+    core: Mutex<Option<Core>>,
+    core_returned: Condvar,
+    shutdown: AtomicBool,
+}
+
+/// What the `block_on` thread owns.
+struct Core {
+    queue: VecDeque<Notified<Arc<Handle>>>,
+    driver: Driver,
+    tick: u32,
+}
+
+/// The running `block_on`, on its thread's stack.
+struct Running {
+    handle: Arc<Handle>,
+    /// Separate cells so that a wake during a reactor turn can push to the queue while the
+    /// driver is borrowed.
+    queue: RefCell<VecDeque<Notified<Arc<Handle>>>>,
+    /// `None` only while `RestoreCore` hands it back.
+    driver: RefCell<Option<Driver>>,
+    tick: Cell<u32>,
+}
+
+std::thread_local! {
+    static CURRENT: Cell<*const Running> = const { Cell::new(std::ptr::null()) };
+}
+
+pub(crate) fn create(driver: Driver, driver_handle: DriverHandle) -> Arc<Handle> {
+    Arc::new(Handle {
+        injector: Injector::new(),
+        owned: OwnedTasks::new(),
+        driver_handle,
+        core: Mutex::new(Some(Core {
+            queue: VecDeque::new(),
+            driver,
+            tick: 0,
+        })),
+        core_returned: Condvar::new(),
+        shutdown: AtomicBool::new(false),
+    })
+}
+
+/// Wakes the `block_on` future: sets a flag and unparks the reactor.
+struct BlockOnWaker {
+    woken: AtomicBool,
+    handle: Arc<Handle>,
+}
+
+impl Wake for BlockOnWaker {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        // Release: pairs with the Acquire swap in `block_on`: the future sees what the waker
+        // wrote.
+        self.woken.store(true, Release);
+        // On the `block_on` thread itself the loop checks `woken` before it parks again;
+        // only another thread must interrupt the reactor.
+        if !self.handle.is_running_here() {
+            self.handle.driver_handle.unpark();
+        }
+    }
+}
+
+// === impl Handle ===
+
+impl Handle {
+    pub(crate) fn spawn<F>(self: &Arc<Self>, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (join, notified) = crate::task::spawn_task(future, self.clone(), &self.owned);
+        if let Some(task) = notified {
+            self.schedule(task);
+        }
+        join
+    }
+
+    /// Runs `f` with this thread's `block_on` of *this* runtime, if it is inside one.
+    fn with_running<R>(&self, f: impl FnOnce(Option<&Running>) -> R) -> R {
+        CURRENT.with(|current| {
+            // SAFETY: `CURRENT` points at the `Running` on this thread's stack during
+            // `block_on` and is reset before it returns.
+            let running = unsafe { current.get().as_ref() };
+            f(running.filter(|r| std::ptr::eq(Arc::as_ptr(&r.handle), self)))
+        })
+    }
+
+    fn is_running_here(&self) -> bool {
+        self.with_running(|running| running.is_some())
+    }
+
+    fn schedule(&self, task: Notified<Arc<Handle>>) {
+        self.with_running(|running| match running {
+            Some(running) => running.queue.borrow_mut().push_back(task),
+            None => {
+                self.injector.push(task);
+                self.driver_handle.unpark();
+            }
+        });
+    }
+
+    /// Runs `future` to completion on this thread, running the spawned tasks meanwhile.
+    pub(crate) fn block_on<F: Future>(self: &Arc<Self>, future: F) -> F::Output {
+        let core = self.take_core();
+        let running = Running {
+            handle: self.clone(),
+            queue: RefCell::new(core.queue),
+            driver: RefCell::new(Some(core.driver)),
+            tick: Cell::new(core.tick),
+        };
+        let previous = CURRENT.with(|current| current.replace(&running));
+        let _restore = RestoreCore {
+            running: &running,
+            previous,
+        };
+        running.block_on(future)
+    }
+
+    fn take_core(&self) -> Core {
+        let mut slot = self.core.lock().unwrap();
+        loop {
+            if let Some(core) = slot.take() {
+                return core;
+            }
+            slot = self.core_returned.wait(slot).unwrap();
+        }
+    }
+
+    /// Drops every task: called once, when the runtime is dropped.
+    pub(crate) fn shutdown(self: &Arc<Self>) {
+        // Release: nothing reads this but the assertion below; it only marks the state.
+        self.shutdown.store(true, Release);
+        self.owned.close_and_shutdown_all();
+        // Dropping futures may have woken tasks; their entries are dropped here.
+        if let Some(core) = self.core.lock().unwrap().as_mut() {
+            core.queue.clear();
+        }
+        self.injector.close_and_drain();
+        self.driver_handle.shutdown();
+    }
+}
+
+impl Schedule for Arc<Handle> {
+    fn schedule(&self, task: Notified<Self>) {
+        Handle::schedule(self, task);
+    }
+
+    fn release(&self, task: RawTask) -> bool {
+        self.owned.remove(task)
+    }
+}
+
+/// Puts the core back when `block_on` returns or unwinds.
+struct RestoreCore<'a> {
+    running: &'a Running,
+    previous: *const Running,
+}
+
+impl Drop for RestoreCore<'_> {
+    fn drop(&mut self) {
+        CURRENT.with(|current| current.set(self.previous));
+        let handle = &self.running.handle;
+        let queue = std::mem::take(&mut *self.running.queue.borrow_mut());
+        let driver = self.running.driver.borrow_mut().take().expect("driver present");
+        let mut slot = handle.core.lock().unwrap();
+        *slot = Some(Core {
+            queue,
+            driver,
+            tick: self.running.tick.get(),
+        });
+        handle.core_returned.notify_one();
+    }
+}
+
+// === impl Running ===
+
+impl Running {
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let waker_state = std::sync::Arc::new(BlockOnWaker {
+            woken: AtomicBool::new(true),
+            handle: self.handle.clone(),
+        });
+        let waker = Waker::from(waker_state.clone());
+        let mut cx = Context::from_waker(&waker);
+        let mut future = pin!(future);
+        loop {
+            // Acquire: pairs with the Release store in `BlockOnWaker::wake_by_ref`.
+            if waker_state.woken.swap(false, Acquire) {
+                if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                    return output;
+                }
+            }
+            self.run_tasks(&waker_state.woken);
+        }
+    }
+
+    /// Runs up to `EVENT_INTERVAL` queued tasks, then polls the reactor without blocking. With
+    /// nothing queued, blocks in the reactor instead — unless the main future was woken.
+    fn run_tasks(&self, main_woken: &AtomicBool) {
+        for _ in 0..EVENT_INTERVAL {
+            let tick = self.tick.get().wrapping_add(1);
+            self.tick.set(tick);
+            match self.next_task(tick) {
+                Some(task) => task.run(),
+                None => {
+                    // Relaxed: a wake from this thread was sequenced before us; one from another
+                    // thread also unparks the reactor, so the park below returns at once.
+                    let timeout = if main_woken.load(Relaxed) {
+                        Some(Duration::ZERO)
+                    } else {
+                        None
+                    };
+                    self.park(timeout);
+                    return;
+                }
+            }
+        }
+        // A busy loop still hears from the reactor and the timers.
+        self.park(Some(Duration::ZERO));
+    }
+
+    fn next_task(&self, tick: u32) -> Option<Notified<Arc<Handle>>> {
+        let injector = &self.handle.injector;
+        if tick % GLOBAL_INTERVAL == 0 {
+            if let Pop::Task(task) = injector.pop() {
+                return Some(task);
+            }
+        }
+        if let Some(task) = self.queue.borrow_mut().pop_front() {
+            return Some(task);
+        }
+        loop {
+            match injector.pop() {
+                Pop::Task(task) => return Some(task),
+                Pop::Empty => return None,
+                // Inconsistent: a producer is mid-push. Busy: only a shutdown drain (we are
+                // the only consumer otherwise). Either ends within a few instructions.
+                Pop::Inconsistent | Pop::Busy => crate::loom::thread::yield_now(),
+            }
+        }
+    }
+
+    fn park(&self, timeout: Option<Duration>) {
+        let mut driver = self.driver.borrow_mut();
+        let driver = driver.as_mut().expect("driver present while running");
+        driver.park(&self.handle.driver_handle, timeout);
+    }
+}

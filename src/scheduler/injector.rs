@@ -1,0 +1,306 @@
+//! The injector: the run queue every thread may push to and every worker may pop from.
+//!
+//! # Algorithm
+//!
+//! Dmitry Vyukov's intrusive MPSC queue ("Intrusive MPSC node-based queue", 1024cores.net),
+//! linked through each task header's `queue_next`, made multi-consumer by a consumer token:
+//! a worker that wants to pop takes the token with a try-lock, pops a batch, and releases it.
+//! A worker that finds the token taken gets [`Pop::Busy`] and looks elsewhere (its local
+//! queue, stealing) instead of waiting. Producers never wait: a push is one `swap` on `tail`
+//! and one store into the old tail's link.
+//!
+//! Between those two steps of a push the queue is briefly *inconsistent*: the new node is the
+//! tail but not yet reachable from the head. A consumer that meets this returns
+//! [`Pop::Inconsistent`]; the producer finishes within a few instructions.
+//!
+//! A stub node (a header no task owns) keeps the list non-empty, so push never touches head.
+//!
+//! # Length
+//!
+//! `len` counts the tasks pushed and not yet popped. Producers add *after* linking and
+//! consumers subtract after unlinking, so `len > 0` implies a task is (or is about to be)
+//! reachable, and `is_empty` costs one load. The idle protocol (idle.rs) reads it with `SeqCst`
+//! against its own `SeqCst` counters: a worker going to sleep and a producer waking one cannot
+//! both miss each other.
+//!
+//! # Closing
+//!
+//! At shutdown the runtime closes the queue and drains it. A producer that pushes after the
+//! close (a waker firing on a foreign thread) sees `closed` after its push and drains the queue
+//! itself. If another thread holds the consumer token at that moment, that thread drains
+//! instead: every token holder checks `closed` after releasing the token. The token's CAS and
+//! release, `closed` and `len` are all `SeqCst`, so either the producer's try-lock succeeds or
+//! the holder's check comes later in the single total order and sees `closed`: no task
+//! reference is stranded.
+
+use crate::loom::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering::*};
+use crate::loom::UnsafeCell;
+use crate::task::{Header, Notified, Schedule};
+use crossbeam_utils::CachePadded;
+use std::marker::PhantomData;
+use std::ptr::{self, NonNull};
+
+pub(crate) struct Injector<S: 'static> {
+    /// Producers swap themselves in here.
+    tail: CachePadded<AtomicPtr<Header>>,
+    /// The consumer's end; only the holder of `consumer` touches it.
+    head: CachePadded<UnsafeCell<NonNull<Header>>>,
+    /// The consumer token: `true` while a worker pops.
+    consumer: AtomicBool,
+    len: CachePadded<AtomicUsize>,
+    closed: AtomicBool,
+    /// The stub's storage: a header no task owns.
+    stub: NonNull<Header>,
+    _tasks: PhantomData<Notified<S>>,
+}
+
+/// The outcome of a pop that found nothing to return.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Pop<T> {
+    Task(T),
+    Empty,
+    /// Another worker holds the consumer token.
+    Busy,
+    /// A producer is between its two steps; retry shortly.
+    Inconsistent,
+}
+
+// SAFETY: the queue holds `Notified` references (Send); all shared fields are atomics, and
+// `head` is only touched by the holder of the consumer token.
+unsafe impl<S> Send for Injector<S> {}
+// SAFETY: as above.
+unsafe impl<S> Sync for Injector<S> {}
+
+impl<S: Schedule> Injector<S> {
+    pub(crate) fn new() -> Injector<S> {
+        let stub = crate::task::Header::stub();
+        Injector {
+            tail: CachePadded::new(AtomicPtr::new(stub.as_ptr())),
+            head: CachePadded::new(UnsafeCell::new(stub)),
+            consumer: AtomicBool::new(false),
+            len: CachePadded::new(AtomicUsize::new(0)),
+            closed: AtomicBool::new(false),
+            stub,
+            _tasks: PhantomData,
+        }
+    }
+
+    /// Tasks pushed and not yet popped. `SeqCst`: see "Length" in the module docs.
+    pub(crate) fn len(&self) -> usize {
+        self.len.load(SeqCst)
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub(crate) fn push(&self, task: Notified<S>) {
+        let node = task.into_raw().header_ptr();
+        self.push_chain(node, node, 1);
+    }
+
+    /// Pushes many tasks with one `swap`: they are linked to each other first.
+    pub(crate) fn push_batch(&self, tasks: impl IntoIterator<Item = Notified<S>>) {
+        let mut iter = tasks.into_iter();
+        let Some(first) = iter.next() else { return };
+        let first = first.into_raw().header_ptr();
+        let mut last = first;
+        let mut count = 1;
+        for task in iter {
+            let node = task.into_raw().header_ptr();
+            // Relaxed: the chain is private until `push_chain` publishes it with a Release.
+            // SAFETY: `last` is a task we own a reference to and have not published.
+            unsafe { last.as_ref() }
+                .queue_next
+                .store(node.as_ptr(), Relaxed);
+            last = node;
+            count += 1;
+        }
+        self.push_chain(first, last, count);
+    }
+
+    fn push_chain(&self, first: NonNull<Header>, last: NonNull<Header>, count: usize) {
+        // SAFETY: `last` is a task we own a reference to; nobody else links it until published.
+        unsafe { last.as_ref() }
+            .queue_next
+            .store(ptr::null_mut(), Relaxed);
+        // AcqRel: Release publishes the chain's contents (and its tasks) to the consumer that
+        // follows the link; Acquire orders us after the previous producer, whose node we write.
+        let prev = self.tail.swap(last.as_ptr(), AcqRel);
+        // Release: pairs with the Acquire load of `queue_next` in `pop_inner`.
+        // SAFETY: `prev` stays alive: a node is only popped once its `next` is non-null, which
+        // happens right here, so it cannot have been freed before this store.
+        unsafe { &*prev }.queue_next.store(first.as_ptr(), Release);
+        // SeqCst: see "Length": ordered against the idle protocol's counters.
+        self.len.fetch_add(count, SeqCst);
+        self.drain_if_closed();
+    }
+
+    /// Pops one task.
+    pub(crate) fn pop(&self) -> Pop<Notified<S>> {
+        let mut popped = None;
+        match self.pop_batch(1, |task| popped = Some(task)) {
+            Pop::Task(_) => Pop::Task(popped.expect("pop_batch reported one task")),
+            Pop::Empty => Pop::Empty,
+            Pop::Busy => Pop::Busy,
+            Pop::Inconsistent => Pop::Inconsistent,
+        }
+    }
+
+    /// Pops up to `max` tasks into `sink` under one token. Returns how many, or why none.
+    /// `sink` may push to this queue: a push never needs the token.
+    pub(crate) fn pop_batch(&self, max: usize, mut sink: impl FnMut(Notified<S>)) -> Pop<usize> {
+        if self.is_empty() {
+            return Pop::Empty;
+        }
+        let Some(token) = self.try_consume() else {
+            return Pop::Busy;
+        };
+        let mut taken = 0;
+        let outcome = loop {
+            if taken == max {
+                break Pop::Task(taken);
+            }
+            match self.pop_inner() {
+                Pop::Task(task) => {
+                    sink(task);
+                    taken += 1;
+                }
+                Pop::Empty if taken == 0 => break Pop::Empty,
+                Pop::Inconsistent if taken == 0 => break Pop::Inconsistent,
+                _ => break Pop::Task(taken),
+            }
+        };
+        token.release();
+        self.drain_if_closed();
+        outcome
+    }
+
+    fn try_consume(&self) -> Option<ConsumerToken<'_, S>> {
+        // Acquire: pairs with the release in `ConsumerToken::drop`, so we see the head the
+        // previous consumer left. SeqCst (on failure too): see "Closing".
+        self.consumer
+            .compare_exchange(false, true, SeqCst, SeqCst)
+            .ok()
+            .map(|_| ConsumerToken { queue: self })
+    }
+
+    /// Vyukov's pop. The caller holds the consumer token.
+    fn pop_inner(&self) -> Pop<Notified<S>> {
+        self.head.with_mut(|head_slot| {
+            // SAFETY: only the token holder touches `head`.
+            let head_slot = unsafe { &mut *head_slot };
+            let mut head = *head_slot;
+            // Acquire: pairs with the Release store of `queue_next` in `push_chain`.
+            // SAFETY: `head` is the stub or a task the queue holds a reference to.
+            let mut next = unsafe { head.as_ref() }.queue_next.load(Acquire);
+            if head == self.stub {
+                let Some(n) = NonNull::new(next) else {
+                    return Pop::Empty;
+                };
+                *head_slot = n;
+                head = n;
+                // SAFETY: `n` is a queued task.
+                next = unsafe { n.as_ref() }.queue_next.load(Acquire);
+            }
+            if let Some(n) = NonNull::new(next) {
+                *head_slot = n;
+                return Pop::Task(self.take(head));
+            }
+            // `head` is the last node we can see. If it is not the tail, a producer is
+            // between its swap and its link.
+            if self.tail.load(Acquire) != head.as_ptr() {
+                return Pop::Inconsistent;
+            }
+            // Re-append the stub so `head` gets a successor and can be taken.
+            self.push_stub();
+            // SAFETY: as above.
+            next = unsafe { head.as_ref() }.queue_next.load(Acquire);
+            match NonNull::new(next) {
+                Some(n) => {
+                    *head_slot = n;
+                    Pop::Task(self.take(head))
+                }
+                None => Pop::Inconsistent,
+            }
+        })
+    }
+
+    fn push_stub(&self) {
+        // SAFETY: the stub lives as long as the queue; only the token holder re-appends it.
+        unsafe { self.stub.as_ref() }
+            .queue_next
+            .store(ptr::null_mut(), Relaxed);
+        // AcqRel / Release: as in `push_chain`.
+        let prev = self.tail.swap(self.stub.as_ptr(), AcqRel);
+        // SAFETY: as in `push_chain`.
+        unsafe { &*prev }
+            .queue_next
+            .store(self.stub.as_ptr(), Release);
+    }
+
+    fn take(&self, node: NonNull<Header>) -> Notified<S> {
+        // SeqCst: see "Length".
+        self.len.fetch_sub(1, SeqCst);
+        // SAFETY: every non-stub node was pushed from `Notified::into_raw` of this `S`.
+        unsafe { Notified::from_header(node) }
+    }
+
+    /// Closes the queue and drops every task in it (runtime shutdown).
+    pub(crate) fn close_and_drain(&self) {
+        // SeqCst: see "Closing".
+        self.closed.store(true, SeqCst);
+        self.drain_if_closed();
+    }
+
+    /// After a push or a pop: if the queue is closed, drop what is in it. If another thread
+    /// holds the consumer token, it does this when it lets go (see "Closing").
+    fn drain_if_closed(&self) {
+        // SeqCst: ordered after our push or token release (see "Closing").
+        while self.closed.load(SeqCst) && !self.is_empty() {
+            let Some(token) = self.try_consume() else { return };
+            loop {
+                match self.pop_inner() {
+                    Pop::Task(task) => drop(task),
+                    // A producer is mid-push: it drains after linking (it sees `closed`).
+                    Pop::Inconsistent | Pop::Empty | Pop::Busy => break,
+                }
+            }
+            token.release();
+        }
+    }
+}
+
+impl<S> Drop for Injector<S> {
+    fn drop(&mut self) {
+        // The runtime drains the queue before dropping it; tasks left here would leak.
+        debug_assert!(
+            self.len.load(Relaxed) == 0 || std::thread::panicking(),
+            "injector dropped with queued tasks"
+        );
+        // SAFETY: the stub was allocated by `Header::stub` and nothing points at it any more.
+        unsafe { crate::task::Header::free_stub(self.stub) };
+    }
+}
+
+/// The consumer token. Dropping it releases the token and drains a closed queue.
+struct ConsumerToken<'a, S: 'static> {
+    queue: &'a Injector<S>,
+}
+
+impl<S> ConsumerToken<'_, S> {
+    /// Lets go of the token without the closed check (the drain loop does its own).
+    fn release(self) {
+        // Release (SeqCst): pairs with the Acquire in `try_consume`, so the next consumer sees
+        // our `head`. SeqCst: see "Closing".
+        self.queue.consumer.store(false, SeqCst);
+        std::mem::forget(self);
+    }
+}
+
+impl<S: 'static> Drop for ConsumerToken<'_, S> {
+    fn drop(&mut self) {
+        // As in `release`.
+        self.queue.consumer.store(false, SeqCst);
+    }
+}

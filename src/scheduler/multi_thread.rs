@@ -1,0 +1,410 @@
+//! The multi-thread scheduler: N workers, each with a local queue and a LIFO slot, sharing an
+//! injector, stealing from each other, and parking when there is nothing to do.
+//!
+//! # The worker loop
+//!
+//! ```text
+//! loop:
+//!     every GLOBAL_INTERVAL ticks: injector first (fairness: remote work is not starved)
+//!     next task: local queue, else a batch from the injector
+//!     none?  search: steal half of another worker's queue, else the injector
+//!     none?  park (in the reactor if nobody else is, else on the futex)
+//!     every EVENT_INTERVAL ticks: poll the reactor and timers without blocking
+//! run_task: poll; then the LIFO slot, at most MAX_LIFO_POLLS times in a row
+//! ```
+//!
+//! # Where a wake goes
+//!
+//! A task woken *on a worker thread of this runtime* goes to that worker's LIFO slot (the
+//! woken task likely uses data the waker just wrote, still in this core's cache), pushing the
+//! slot's previous occupant to the local queue. A task that woke itself (`yield_now`) goes to
+//! the back of the local queue. A spawn goes to the local queue. A wake from any other thread
+//! goes to the injector and, per idle.rs rule 1, may unpark a sleeper.
+//!
+//! # Who owns what
+//!
+//! The owner's half of each local queue (`Local`) and the LIFO slot live in the `Worker` on the
+//! worker thread's stack; the thread-local `CURRENT` points at it while the worker runs, and
+//! only that thread touches them. Everything other threads need is in `Shared`.
+
+use super::idle::Idle;
+use super::injector::{Injector, Pop};
+use super::local::{self, Local, Steal};
+use super::park::Parker;
+use crate::loom::sync::atomic::{AtomicBool, Ordering::*};
+use crate::loom::sync::{Arc, Mutex};
+use crate::runtime::driver::{Driver, DriverHandle};
+use crate::task::{JoinHandle, Notified, OwnedTasks, RawTask, Schedule};
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::time::Duration;
+
+/// Every this many ticks, look at the injector before the local queue.
+const GLOBAL_INTERVAL: u32 = 31;
+/// Every this many ticks, poll the reactor and timers without blocking.
+const EVENT_INTERVAL: u32 = 61;
+/// Tasks run from the LIFO slot in a row before it yields to the local queue.
+const MAX_LIFO_POLLS: usize = 3;
+
+/// The scheduler's shared state; `Arc<Handle>` is what every task holds to schedule itself.
+pub(crate) struct Handle {
+    remotes: Box<[Remote]>,
+    injector: Injector<Arc<Handle>>,
+    idle: Idle,
+    pub(crate) owned: OwnedTasks,
+    /// The reactor, taken by whichever worker parks first.
+    driver: Mutex<Driver>,
+    pub(crate) driver_handle: DriverHandle,
+    shutdown: AtomicBool,
+}
+
+/// What other threads may touch of a worker.
+struct Remote {
+    steal: Steal<Arc<Handle>>,
+    parker: Parker,
+}
+
+/// A worker's own state, on its thread's stack.
+struct Worker {
+    handle: Arc<Handle>,
+    index: usize,
+    local: RefCell<Local<Arc<Handle>>>,
+    lifo: Cell<Option<Notified<Arc<Handle>>>>,
+    is_searching: Cell<bool>,
+    tick: Cell<u32>,
+}
+
+std::thread_local! {
+    /// The worker running on this thread, if any.
+    static CURRENT: Cell<*const Worker> = const { Cell::new(std::ptr::null()) };
+}
+
+/// Builds the scheduler; returns its handle and each worker's local queue, to be moved into
+/// the worker threads with [`run_worker`].
+pub(crate) fn create(
+    num_workers: usize,
+    driver: Driver,
+    driver_handle: DriverHandle,
+) -> (Arc<Handle>, Vec<Local<Arc<Handle>>>) {
+    let (locals, remotes): (Vec<_>, Vec<_>) = (0..num_workers)
+        .map(|_| {
+            let (local, steal) = local::new();
+            let remote = Remote {
+                steal,
+                parker: Parker::new(),
+            };
+            (local, remote)
+        })
+        .unzip();
+    let handle = Arc::new(Handle {
+        remotes: remotes.into_boxed_slice(),
+        injector: Injector::new(),
+        idle: Idle::new(num_workers),
+        owned: OwnedTasks::new(),
+        driver: Mutex::new(driver),
+        driver_handle,
+        shutdown: AtomicBool::new(false),
+    });
+    (handle, locals)
+}
+
+/// The body of worker thread `index`. Returns at shutdown, its queues drained.
+pub(crate) fn run_worker(handle: Arc<Handle>, index: usize, local: Local<Arc<Handle>>) {
+    let worker = Worker {
+        handle,
+        index,
+        local: RefCell::new(local),
+        lifo: Cell::new(None),
+        is_searching: Cell::new(false),
+        tick: Cell::new(0),
+    };
+    CURRENT.with(|current| current.set(&worker));
+    let _reset = ResetCurrent;
+    worker.run();
+}
+
+struct ResetCurrent;
+
+impl Drop for ResetCurrent {
+    fn drop(&mut self) {
+        CURRENT.with(|current| current.set(std::ptr::null()));
+    }
+}
+
+// === impl Handle ===
+
+impl Handle {
+    pub(crate) fn num_workers(&self) -> usize {
+        self.remotes.len()
+    }
+
+    pub(crate) fn spawn<F>(self: &Arc<Self>, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (join, notified) = crate::task::spawn_task(future, self.clone(), &self.owned);
+        if let Some(task) = notified {
+            self.schedule_task(task, false);
+        }
+        join
+    }
+
+    /// Runs `f` with the current worker if this thread is one of *this* runtime's workers.
+    fn with_current_worker<R>(&self, f: impl FnOnce(Option<&Worker>) -> R) -> R {
+        CURRENT.with(|current| {
+            let ptr = current.get();
+            // SAFETY: `CURRENT` points at the `Worker` on this thread's stack while `run_worker`
+            // runs, and is reset before it returns; only this thread reads it.
+            let worker = unsafe { ptr.as_ref() };
+            f(worker.filter(|w| std::ptr::eq(Arc::as_ptr(&w.handle), self)))
+        })
+    }
+
+    fn schedule_task(&self, task: Notified<Arc<Handle>>, is_wake: bool) {
+        self.with_current_worker(|worker| match worker {
+            Some(worker) => worker.schedule_local(task, is_wake),
+            None => {
+                self.injector.push(task);
+                self.notify_parked();
+            }
+        });
+    }
+
+    /// Wakes a parked worker if idle.rs rule 1 says so.
+    fn notify_parked(&self) {
+        if let Some(index) = self.idle.worker_to_notify() {
+            self.remotes[index].parker.unpark(&self.driver_handle);
+        }
+    }
+
+    /// idle.rs rule 4: the last searcher went to sleep; is there work it missed?
+    fn notify_if_work_pending(&self) {
+        let pending = !self.injector.is_empty() || self.remotes.iter().any(|r| r.steal.len() > 0);
+        if pending {
+            self.notify_parked();
+        }
+    }
+
+    fn is_shutdown(&self) -> bool {
+        // Acquire: pairs with the Release in `begin_shutdown`.
+        self.shutdown.load(Acquire)
+    }
+
+    /// Tells every worker to stop after its current poll.
+    pub(crate) fn begin_shutdown(&self) {
+        // Release: pairs with the Acquire in `is_shutdown`.
+        self.shutdown.store(true, Release);
+        for remote in self.remotes.iter() {
+            remote.parker.unpark(&self.driver_handle);
+        }
+    }
+
+    /// After the workers have exited: cancel every task and drop every queue entry.
+    pub(crate) fn finish_shutdown(&self) {
+        self.owned.close_and_shutdown_all();
+        self.injector.close_and_drain();
+        self.driver_handle.shutdown();
+    }
+}
+
+impl Schedule for Arc<Handle> {
+    fn schedule(&self, task: Notified<Self>) {
+        self.schedule_task(task, true);
+    }
+
+    fn yield_now(&self, task: Notified<Self>) {
+        self.schedule_task(task, false);
+    }
+
+    fn release(&self, task: RawTask) -> bool {
+        self.owned.remove(task)
+    }
+}
+
+// === impl Worker ===
+
+impl Worker {
+    fn shared(&self) -> &Handle {
+        &self.handle
+    }
+
+    fn run(&self) {
+        while !self.shared().is_shutdown() {
+            let tick = self.tick.get().wrapping_add(1);
+            self.tick.set(tick);
+            if tick % EVENT_INTERVAL == 0 {
+                self.poll_driver();
+            }
+            if let Some(task) = self.next_task(tick).or_else(|| self.search()) {
+                self.run_task(task);
+                continue;
+            }
+            self.park();
+        }
+        self.drain();
+    }
+
+    fn next_task(&self, tick: u32) -> Option<Notified<Arc<Handle>>> {
+        if tick % GLOBAL_INTERVAL == 0 {
+            if let Pop::Task(task) = self.shared().injector.pop() {
+                return Some(task);
+            }
+        }
+        if let Some(task) = self.local.borrow_mut().pop() {
+            return Some(task);
+        }
+        self.pop_injector_batch()
+    }
+
+    /// Moves a fair share of the injector into the local queue and returns one task.
+    fn pop_injector_batch(&self) -> Option<Notified<Arc<Handle>>> {
+        let shared = self.shared();
+        let mut local = self.local.borrow_mut();
+        let room = local::CAPACITY / 2 - local.len().min(local::CAPACITY / 2);
+        let share = shared.injector.len() / shared.num_workers() + 1;
+        let mut first = None;
+        let popped = shared.injector.pop_batch(share.min(room).max(1), |task| {
+            if first.is_none() {
+                first = Some(task);
+            } else {
+                local.push_back_or_overflow(task, &shared.injector);
+            }
+        });
+        match popped {
+            Pop::Task(_) => first,
+            _ => None,
+        }
+    }
+
+    /// Looks for work elsewhere: steal from other workers, then the injector (rule 2 of idle.rs
+    /// caps how many workers do this at once).
+    fn search(&self) -> Option<Notified<Arc<Handle>>> {
+        let shared = self.shared();
+        if !self.is_searching.get() {
+            if !shared.idle.transition_worker_to_searching() {
+                return None;
+            }
+            self.is_searching.set(true);
+        }
+        let n = shared.remotes.len();
+        // Start at a different victim each time, so thieves spread out.
+        let start = (self.tick.get() as usize).wrapping_mul(7) % n;
+        for i in 0..n {
+            let victim = (start + i) % n;
+            if victim == self.index {
+                continue;
+            }
+            let mut local = self.local.borrow_mut();
+            if let Some(task) = shared.remotes[victim].steal.steal_into(&mut local) {
+                return Some(task);
+            }
+        }
+        self.pop_injector_batch()
+    }
+
+    fn run_task(&self, task: Notified<Arc<Handle>>) {
+        if self.is_searching.replace(false) && self.shared().idle.transition_worker_from_searching()
+        {
+            // idle.rs rule 3: we were the last searcher; wake another for the rest.
+            self.shared().notify_parked();
+        }
+        task.run();
+        for _ in 0..MAX_LIFO_POLLS {
+            match self.lifo.take() {
+                Some(task) => task.run(),
+                None => return,
+            }
+        }
+        // A ping-pong pair could keep the LIFO slot busy forever: let the queue run.
+        if let Some(task) = self.lifo.take() {
+            self.push_local(task);
+        }
+    }
+
+    fn schedule_local(&self, task: Notified<Arc<Handle>>, is_wake: bool) {
+        if is_wake {
+            match self.lifo.replace(Some(task)) {
+                None => return,
+                Some(previous) => self.push_local(previous),
+            }
+        } else {
+            self.push_local(task);
+        }
+    }
+
+    fn push_local(&self, task: Notified<Arc<Handle>>) {
+        let shared = self.shared();
+        self.local
+            .borrow_mut()
+            .push_back_or_overflow(task, &shared.injector);
+        shared.notify_parked();
+    }
+
+    /// Polls the reactor and the timers without blocking, if no other worker holds them.
+    fn poll_driver(&self) {
+        let shared = self.shared();
+        if let Ok(mut driver) = shared.driver.try_lock() {
+            driver.park(&shared.driver_handle, Some(Duration::ZERO));
+        }
+    }
+
+    /// Sleeps until there may be work. Blocks in the reactor if nobody else does.
+    fn park(&self) {
+        let shared = self.shared();
+        if shared.idle.transition_worker_to_parked(self.index, self.is_searching.replace(false)) {
+            shared.notify_if_work_pending();
+        }
+        let parker = &shared.remotes[self.index].parker;
+        loop {
+            match shared.driver.try_lock() {
+                Ok(mut driver) => parker.park_driver(&mut driver, &shared.driver_handle, None),
+                Err(_) => parker.park(),
+            }
+            if self.transition_from_parked() || shared.is_shutdown() {
+                return;
+            }
+        }
+    }
+
+    /// After a wake-up: `true` if the worker should run again.
+    fn transition_from_parked(&self) -> bool {
+        let shared = self.shared();
+        let has_local_work = self.lifo_has_task() || self.local.borrow().has_tasks();
+        if has_local_work || shared.is_shutdown() {
+            // Woken by our own reactor turn (it queued tasks here): unpark ourselves, not as a
+            // searcher. If a producer already picked us, it counted us as searching.
+            let was_sleeping = shared.idle.unpark_worker_by_id(self.index);
+            self.is_searching.set(!was_sleeping);
+            if self.local.borrow().len() > 1 {
+                // More than we will run next: let a sleeper steal some.
+                shared.notify_parked();
+            }
+            return true;
+        }
+        if shared.idle.is_parked(self.index) {
+            return false;
+        }
+        // A producer picked us: it counted us as unparked and searching.
+        self.is_searching.set(true);
+        true
+    }
+
+    fn lifo_has_task(&self) -> bool {
+        let task = self.lifo.take();
+        let has = task.is_some();
+        self.lifo.set(task);
+        has
+    }
+
+    /// At shutdown: drop our queue entries (the owned list cancels the tasks themselves).
+    fn drain(&self) {
+        if self.is_searching.replace(false) {
+            self.shared().idle.transition_worker_from_searching();
+        }
+        drop(self.lifo.take());
+        while let Some(task) = self.local.borrow_mut().pop() {
+            drop(task);
+        }
+    }
+}

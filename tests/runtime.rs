@@ -1,0 +1,379 @@
+//! The core runtime through its public API: spawning at scale, wakes from foreign threads,
+//! cancellation, panics, shutdown, and the errors users get for misuse.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::{Arc, Barrier, Mutex};
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+use tourbillon::{Builder, Runtime};
+
+fn runtimes() -> Vec<(&'static str, Runtime)> {
+    vec![
+        (
+            "multi_thread(2)",
+            Builder::new_multi_thread().worker_threads(2).build().unwrap(),
+        ),
+        (
+            "current_thread",
+            Builder::new_current_thread().build().unwrap(),
+        ),
+    ]
+}
+
+#[test]
+fn hundred_thousand_tasks_complete() {
+    for (name, rt) in runtimes() {
+        let done = Arc::new(AtomicUsize::new(0));
+        let sum = rt.block_on({
+            let done = done.clone();
+            async move {
+                let handles: Vec<_> = (0..100_000u64)
+                    .map(|i| {
+                        let done = done.clone();
+                        tourbillon::spawn(async move {
+                            done.fetch_add(1, SeqCst);
+                            i
+                        })
+                    })
+                    .collect();
+                let mut sum = 0;
+                for handle in handles {
+                    sum += handle.await.unwrap();
+                }
+                sum
+            }
+        });
+        assert_eq!(done.load(SeqCst), 100_000, "{name}");
+        assert_eq!(sum, (0..100_000u64).sum::<u64>(), "{name}");
+    }
+}
+
+fn chain(remaining: usize, done: Arc<AtomicBool>) -> tourbillon::JoinHandle<()> {
+    tourbillon::spawn(async move {
+        if remaining == 0 {
+            done.store(true, SeqCst);
+        } else {
+            chain(remaining - 1, done);
+        }
+    })
+}
+
+#[test]
+fn twenty_thousand_deep_chain_completes() {
+    for (name, rt) in runtimes() {
+        let done = Arc::new(AtomicBool::new(false));
+        rt.block_on({
+            let done = done.clone();
+            async move {
+                chain(20_000, done.clone());
+                while !done.load(SeqCst) {
+                    tourbillon::task::yield_now().await;
+                }
+            }
+        });
+        assert!(done.load(SeqCst), "{name}");
+    }
+}
+
+/// A future that needs `target` wakes, each delivered by a foreign thread that races the poll.
+struct CountWakes {
+    shared: Arc<WakeShared>,
+    target: usize,
+}
+
+struct WakeShared {
+    fired: AtomicUsize,
+    waker: Mutex<Option<Waker>>,
+}
+
+impl Future for CountWakes {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        *self.shared.waker.lock().unwrap() = Some(cx.waker().clone());
+        if self.shared.fired.load(SeqCst) >= self.target {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
+#[test]
+fn wakes_from_foreign_threads_are_never_lost() {
+    const WAKES: usize = 5_000;
+    for (name, rt) in runtimes() {
+        let shared = Arc::new(WakeShared {
+            fired: AtomicUsize::new(0),
+            waker: Mutex::new(None),
+        });
+        let task = rt.spawn(CountWakes {
+            shared: shared.clone(),
+            target: WAKES,
+        });
+        let wakers: Vec<_> = (0..2)
+            .map(|thread| {
+                let shared = shared.clone();
+                std::thread::spawn(move || {
+                    for i in 0..WAKES / 2 {
+                        shared.fired.fetch_add(1, SeqCst);
+                        let waker = shared.waker.lock().unwrap().clone();
+                        if let Some(waker) = waker {
+                            // Mix the three ways to wake.
+                            match (i + thread) % 3 {
+                                0 => waker.wake(),
+                                1 => waker.wake_by_ref(),
+                                _ => waker.clone().wake(),
+                            }
+                        }
+                        if i % 64 == 0 {
+                            std::thread::yield_now();
+                        }
+                    }
+                })
+            })
+            .collect();
+        for waker in wakers {
+            waker.join().unwrap();
+        }
+        // If the last wake were lost, this would hang (the test harness would time out).
+        rt.block_on(task).unwrap();
+        assert_eq!(shared.fired.load(SeqCst), WAKES, "{name}");
+    }
+}
+
+#[test]
+fn abort_cancels_and_panic_is_reported() {
+    for (name, rt) in runtimes() {
+        rt.block_on(async {
+            let pending = tourbillon::spawn(std::future::pending::<()>());
+            tourbillon::task::yield_now().await;
+            pending.abort();
+            let err = pending.await.unwrap_err();
+            assert!(err.is_cancelled() && !err.is_panic(), "{name}: {err}");
+
+            let panicked = tourbillon::spawn(async { panic!("deliberate") });
+            let err = panicked.await.unwrap_err();
+            assert!(err.is_panic(), "{name}");
+            assert_eq!(err.to_string(), "task panicked: deliberate");
+            let payload = err.into_panic();
+            assert_eq!(*payload.downcast::<&str>().unwrap(), "deliberate");
+
+            // The runtime keeps working after a panic.
+            assert_eq!(tourbillon::spawn(async { 3 }).await.unwrap(), 3, "{name}");
+        });
+    }
+}
+
+#[test]
+fn abort_after_completion_keeps_the_output() {
+    let rt = Builder::new_current_thread().build().unwrap();
+    rt.block_on(async {
+        let handle = tourbillon::spawn(async { 11 });
+        while !handle.is_finished() {
+            tourbillon::task::yield_now().await;
+        }
+        handle.abort();
+        assert_eq!(handle.await.unwrap(), 11);
+    });
+}
+
+#[test]
+fn detached_tasks_run() {
+    for (name, rt) in runtimes() {
+        let ran = Arc::new(AtomicUsize::new(0));
+        rt.block_on({
+            let ran = ran.clone();
+            async move {
+                for _ in 0..100 {
+                    let ran = ran.clone();
+                    drop(tourbillon::spawn(async move {
+                        tourbillon::task::yield_now().await;
+                        ran.fetch_add(1, SeqCst);
+                    }));
+                }
+                while ran.load(SeqCst) < 100 {
+                    tourbillon::task::yield_now().await;
+                }
+            }
+        });
+        assert_eq!(ran.load(SeqCst), 100, "{name}");
+    }
+}
+
+/// Counts its drops.
+struct DropCounter(Arc<AtomicUsize>);
+
+impl Drop for DropCounter {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, SeqCst);
+    }
+}
+
+#[test]
+fn dropping_a_runtime_drops_every_pending_future_once() {
+    for (name, rt) in runtimes() {
+        let drops = Arc::new(AtomicUsize::new(0));
+        for i in 0..1_000 {
+            let counter = DropCounter(drops.clone());
+            let task = rt.spawn(async move {
+                let _counter = counter;
+                std::future::pending::<()>().await;
+            });
+            // Some detached, some kept: both must be dropped.
+            if i % 2 == 0 {
+                drop(task);
+            } else {
+                std::mem::forget(task);
+            }
+        }
+        // Let some of them get polled into their pending state.
+        rt.block_on(tourbillon::task::yield_now());
+        drop(rt);
+        assert_eq!(drops.load(SeqCst), 1_000, "{name}");
+    }
+}
+
+fn thread_count() -> usize {
+    std::fs::read_dir("/proc/self/task").unwrap().count()
+}
+
+#[test]
+fn fifty_runtimes_leak_no_threads() {
+    // Other tests run in parallel threads of this process: measure in a child-free way by
+    // comparing against a baseline taken with a margin for the harness's own threads.
+    let before = thread_count();
+    for _ in 0..50 {
+        let rt = Builder::new_multi_thread().worker_threads(2).build().unwrap();
+        rt.block_on(async {
+            tourbillon::spawn(async {}).await.unwrap();
+            tourbillon::task::spawn_blocking(|| ()).await.unwrap();
+        });
+    }
+    let after = thread_count();
+    // 50 runtimes × 3 threads would be 150; allow for concurrently running tests' threads.
+    assert!(after < before + 20, "threads: {before} before, {after} after");
+}
+
+#[test]
+fn barrier_proves_two_workers_run_in_parallel() {
+    let rt = Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    let barrier = Arc::new(Barrier::new(2));
+    let tasks: Vec<_> = (0..2)
+        .map(|_| {
+            let barrier = barrier.clone();
+            rt.spawn(async move {
+                barrier.wait();
+            })
+        })
+        .collect();
+    for task in tasks {
+        rt.block_on(task).unwrap();
+    }
+}
+
+#[test]
+fn wake_after_shutdown_is_harmless() {
+    for (_name, rt) in runtimes() {
+        let shared = Arc::new(WakeShared {
+            fired: AtomicUsize::new(0),
+            waker: Mutex::new(None),
+        });
+        let task = rt.spawn(CountWakes {
+            shared: shared.clone(),
+            target: 1,
+        });
+        rt.block_on(async {
+            while shared.waker.lock().unwrap().is_none() {
+                tourbillon::task::yield_now().await;
+            }
+        });
+        drop(rt);
+        let waker = shared.waker.lock().unwrap().take().unwrap();
+        waker.wake_by_ref();
+        waker.wake();
+        let result = futures_util::FutureExt::now_or_never(task);
+        assert!(result.unwrap().unwrap_err().is_cancelled());
+    }
+}
+
+#[test]
+fn spawn_outside_a_runtime_panics_clearly() {
+    let err = std::panic::catch_unwind(|| tourbillon::spawn(async {})).unwrap_err();
+    let message = err.downcast_ref::<String>().unwrap();
+    assert!(message.contains("outside a runtime"), "{message}");
+    assert!(tourbillon::Handle::try_current().is_err());
+}
+
+#[test]
+fn block_on_inside_a_runtime_panics_instead_of_deadlocking() {
+    for (name, rt) in runtimes() {
+        let outcome = rt.block_on(async {
+            tourbillon::spawn(async {
+                let inner = Builder::new_current_thread().build().unwrap();
+                inner.block_on(async {});
+            })
+            .await
+        });
+        let err = outcome.unwrap_err();
+        assert!(err.is_panic(), "{name}");
+        assert!(err.to_string().contains("from within a runtime"), "{name}: {err}");
+    }
+}
+
+#[test]
+fn zero_worker_threads_is_an_error() {
+    let err = Builder::new_multi_thread().worker_threads(0).build().unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("worker_threads"));
+}
+
+#[test]
+fn spawn_from_a_foreign_thread_with_a_handle() {
+    for (name, rt) in runtimes() {
+        let handle = rt.handle().clone();
+        let joins: Vec<_> = (0..4)
+            .map(|i| {
+                let handle = handle.clone();
+                std::thread::spawn(move || handle.spawn(async move { i * 2 }))
+            })
+            .collect();
+        let total: i32 = joins
+            .into_iter()
+            .map(|j| rt.block_on(j.join().unwrap()).unwrap())
+            .sum();
+        assert_eq!(total, 12, "{name}");
+    }
+}
+
+#[test]
+fn handle_current_inside_tasks() {
+    for (name, rt) in runtimes() {
+        let n = rt.block_on(async {
+            tourbillon::spawn(async {
+                let handle = tourbillon::Handle::current();
+                handle.spawn(async { 9 }).await.unwrap()
+            })
+            .await
+            .unwrap()
+        });
+        assert_eq!(n, 9, "{name}");
+    }
+}
+
+#[test]
+fn shutdown_timeout_returns_despite_a_stuck_blocking_call() {
+    let rt = Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    let release = Arc::new(AtomicBool::new(false));
+    {
+        let release = release.clone();
+        rt.spawn_blocking(move || {
+            while !release.load(SeqCst) {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        });
+    }
+    rt.shutdown_timeout(Duration::from_millis(50));
+    release.store(true, SeqCst);
+}
