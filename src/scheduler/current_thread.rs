@@ -197,7 +197,12 @@ impl Drop for RestoreCore<'_> {
         CURRENT.with(|current| current.set(self.previous));
         let handle = &self.running.handle;
         let queue = std::mem::take(&mut *self.running.queue.borrow_mut());
-        let driver = self.running.driver.borrow_mut().take().expect("driver present");
+        let driver = self
+            .running
+            .driver
+            .borrow_mut()
+            .take()
+            .expect("driver present");
         let mut slot = handle.core.lock().unwrap();
         *slot = Some(Core {
             queue,
