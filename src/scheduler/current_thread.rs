@@ -25,6 +25,9 @@ use std::time::Duration;
 const EVENT_INTERVAL: u32 = 61;
 /// Every this many ticks, the injector goes before the local queue.
 const GLOBAL_INTERVAL: u32 = 31;
+/// The run queue starts with room for this many tasks, like a worker's ring; it grows (and
+/// keeps its high-water mark) beyond that.
+const INITIAL_QUEUE_CAPACITY: usize = 256;
 
 pub(crate) struct Handle {
     injector: Injector<Arc<Handle>>,
@@ -64,7 +67,7 @@ pub(crate) fn create(driver: Driver, driver_handle: DriverHandle) -> Arc<Handle>
         owned: OwnedTasks::new(),
         driver_handle,
         core: Mutex::new(Some(Core {
-            queue: VecDeque::new(),
+            queue: VecDeque::with_capacity(INITIAL_QUEUE_CAPACITY),
             driver,
             tick: 0,
         })),
