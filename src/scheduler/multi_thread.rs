@@ -246,6 +246,10 @@ impl Worker {
     }
 
     fn next_task(&self, tick: u32) -> Option<Notified<Arc<Handle>>> {
+        // A wake during our own reactor turn (while parked) lands in the LIFO slot.
+        if let Some(task) = self.lifo.take() {
+            return Some(task);
+        }
         if tick % GLOBAL_INTERVAL == 0 {
             if let Pop::Task(task) = self.shared().injector.pop() {
                 return Some(task);
