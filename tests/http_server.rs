@@ -1,6 +1,7 @@
-//! The HTTP server examples: the shared HTTP module tested directly (it does no I/O), then every
+//! The server examples: the shared HTTP module tested directly (it does no I/O), then every HTTP
 //! server's own accept loop served in-process on 127.0.0.1:0 and driven by a blocking client —
-//! keep-alive on both paths, a pipelined pair in one write, garbage, oversized headers.
+//! keep-alive on both paths, a pipelined pair in one write, garbage, oversized headers — and the
+//! echo example the same way.
 //!
 //! The examples are compiled in as modules (their `main`s are unused here), so the loops under
 //! test are the very ones `scripts/wrk-compare.sh` measures. Each example loads the HTTP module
@@ -9,6 +10,14 @@
 
 #[path = "../examples/support/http.rs"]
 mod http;
+
+#[path = "../examples/http-server.rs"]
+#[allow(dead_code)] // its `main`
+mod tourbillon_server;
+
+#[path = "../examples/echo.rs"]
+#[allow(dead_code)] // its `main`
+mod echo_server;
 
 #[path = "../examples/http-server-tokio.rs"]
 #[allow(dead_code)] // its `main`
@@ -446,6 +455,56 @@ fn spawn_server(serve: impl FnOnce(mpsc::Sender<SocketAddr>) + Send + 'static) -
         .expect("the server reports its address")
 }
 
+fn spawn_tourbillon_server(flavor: tourbillon_server::args::Flavor) -> SocketAddr {
+    spawn_server(move |addr_tx| {
+        let runtime = tourbillon_server::tourbillon_runtime::build(flavor).unwrap();
+        runtime.block_on(async move {
+            let listener = tourbillon::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .unwrap();
+            addr_tx.send(listener.local_addr().unwrap()).unwrap();
+            tourbillon_server::run(listener).await.unwrap();
+        })
+    })
+}
+
+#[test]
+fn tourbillon_current_thread_serves_keep_alive_pipelining_and_errors() {
+    exercise(spawn_tourbillon_server(
+        tourbillon_server::args::Flavor::CurrentThread,
+    ));
+}
+
+#[test]
+fn tourbillon_multi_thread_serves_keep_alive_pipelining_and_errors() {
+    exercise(spawn_tourbillon_server(
+        tourbillon_server::args::Flavor::MultiThread { workers: 2 },
+    ));
+}
+
+#[test]
+fn tourbillon_serves_many_keep_alive_clients_at_once() {
+    let addr = spawn_tourbillon_server(tourbillon_server::args::Flavor::MultiThread { workers: 2 });
+    let clients: Vec<_> = (0..32)
+        .map(|_| {
+            thread::spawn(move || {
+                let mut client = connect(addr);
+                for _ in 0..50 {
+                    client
+                        .get_mut()
+                        .write_all(&[GET_JSON, GET_PLAINTEXT].concat())
+                        .unwrap();
+                    assert_eq!(read_response(&mut client).unwrap().1, JSON_BODY);
+                    assert_eq!(read_response(&mut client).unwrap().1, b"Hello, World!");
+                }
+            })
+        })
+        .collect();
+    for client in clients {
+        client.join().unwrap();
+    }
+}
+
 fn spawn_tokio_server(flavor: tokio_server::args::Flavor) -> SocketAddr {
     spawn_server(move |addr_tx| {
         tokio_server::runtime(flavor).unwrap().block_on(async move {
@@ -487,4 +546,53 @@ fn mio_twin_serves_keep_alive_pipelining_and_errors() {
         addr_tx.send(listener.local_addr().unwrap()).unwrap();
         mio_server::run(mio::net::TcpListener::from_std(listener)).unwrap();
     }));
+}
+
+// === the echo example ===
+
+#[test]
+fn echo_returns_every_byte_on_concurrent_connections_in_both_flavors() {
+    use echo_server::args::Flavor;
+    for flavor in [Flavor::CurrentThread, Flavor::MultiThread { workers: 2 }] {
+        let addr = spawn_server(move |addr_tx| {
+            let runtime = echo_server::tourbillon_runtime::build(flavor).unwrap();
+            runtime.block_on(async move {
+                let listener = tourbillon::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .unwrap();
+                addr_tx.send(listener.local_addr().unwrap()).unwrap();
+                echo_server::run(listener).await.unwrap();
+            })
+        });
+        let clients: Vec<_> = (0..16u8)
+            .map(|seed| {
+                thread::spawn(move || {
+                    let sent: Vec<u8> = (0..64 * 1024u32)
+                        .map(|i| (i as u8).wrapping_mul(31) ^ seed)
+                        .collect();
+                    let mut stream = TcpStream::connect(addr).unwrap();
+                    stream
+                        .set_read_timeout(Some(Duration::from_secs(20)))
+                        .unwrap();
+                    let mut writer = stream.try_clone().unwrap();
+                    let expected = sent.clone();
+                    // Write on a second thread so neither side's socket buffer can fill and stall.
+                    let write = thread::spawn(move || {
+                        writer.write_all(&sent).unwrap();
+                        writer.shutdown(std::net::Shutdown::Write).unwrap();
+                    });
+                    let mut received = Vec::new();
+                    stream.read_to_end(&mut received).unwrap();
+                    write.join().unwrap();
+                    assert!(
+                        received == expected,
+                        "{flavor:?}: echo of client {seed} differs"
+                    );
+                })
+            })
+            .collect();
+        for client in clients {
+            client.join().unwrap();
+        }
+    }
 }
