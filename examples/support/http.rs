@@ -17,8 +17,9 @@
 //! 1. Read into [`RequestBuffer::spare_mut`], then record the bytes with
 //!    [`RequestBuffer::filled_by`]. After [`respond`] returns [`Outcome::Continue`], the spare
 //!    area is never empty, so a read of 0 bytes always means end of stream.
-//! 2. Call [`respond`] after every read that returned data; write everything it appended to the
-//!    output before the next call (or keep appending: responses stay in order).
+//! 2. Call [`respond`] after every read that returned data, then write what it appended. Output
+//!    left unwritten may stay in the buffer across calls: responses are only ever appended, so
+//!    they stay in request order (the raw-mio twin relies on this while a write would block).
 //! 3. On [`Outcome::Close`], write the output, then close the connection.
 //!
 //! # Date
