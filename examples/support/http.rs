@@ -19,7 +19,7 @@
 //!    area is never empty, so a read of 0 bytes always means end of stream.
 //! 2. Call [`respond`] after every read that returned data, then write what it appended. Output
 //!    left unwritten may stay in the buffer across calls: responses are only ever appended, so
-//!    they stay in request order (the raw-mio twin relies on this while a write would block).
+//!    they stay in request order. (Every server here writes it all before reading again.)
 //! 3. On [`Outcome::Close`], write the output, then close the connection.
 //!
 //! # Date
