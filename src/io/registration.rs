@@ -3,16 +3,21 @@
 //!
 //! # The caller's contract (as in mio's `Poll`)
 //!
-//! 1. **Try first.** An operation runs its syscall before it looks at readiness: data that is
-//!    already there costs one syscall, no lock and no waker clone.
-//! 2. **Wait only on `WouldBlock`.** Then the direction's readiness is cleared if no event came
-//!    since the attempt began (the tick check of `scheduled_io` rule 1), and the task waits for
-//!    the next event.
+//! 1. **Try while ready.** An operation runs its syscall at once unless its direction is known
+//!    to be drained: data that is already there costs one syscall, no lock and no waker clone.
+//!    A new registration counts as ready, so its first operation always tries.
+//! 2. **Wait only when drained.** After `WouldBlock` the direction's readiness is cleared if no
+//!    event came since the attempt began (the tick check of `scheduled_io` rule 1), and the
+//!    task waits for the next event — without a syscall it knows would fail.
 //! 3. **Drain.** Edge-triggered readiness means the reactor reports a change, not a state: an
-//!    operation that stops early (before `WouldBlock`) keeps the readiness, so the next one
-//!    tries at once. Anything other than `WouldBlock` (data, EOF, an error) is returned as is and
-//!    leaves the readiness set.
-//! 4. **Owner or shared.** [`poll_io`](Registered::poll_io) and [`async_io`](Registered::async_io)
+//!    operation that stops early keeps the readiness, so the next one tries at once. One
+//!    exception, as in tokio: on a stream socket a read or write that moved fewer bytes than
+//!    asked has drained the kernel's buffer, so the stream paths
+//!    ([`poll_io_stream`](Registered::poll_io_stream)) clear the readiness right there (tick
+//!    checked, so a newer event still wins) and save the `WouldBlock` syscall that would
+//!    follow. That is one syscall in three for a request/response server. Anything else (data,
+//!    EOF, an error) is returned as is and leaves the readiness set.
+//! 4. **Owner or shared.** [`poll_io`](Registered::poll_io) and its stream variants
 //!    wait in the direction's owner slot: for callers that hold the only right to it (`&mut`).
 //!    [`async_io_shared`](Registered::async_io_shared) waits in a slot of its own, so any number
 //!    of tasks may await it at once through `&self` (see `waiters`).
@@ -24,7 +29,7 @@ use std::io;
 use std::task::{ready, Context, Poll};
 
 use super::driver::{runtime_gone, Handle};
-use super::scheduled_io::{Direction, ReadyEvent, ScheduledIo, SharedWaiter};
+use super::scheduled_io::{Direction, Ready, ReadyEvent, ScheduledIo, SharedWaiter};
 use crate::loom::sync::Arc;
 
 /// A mio source registered with a reactor, read and write, edge-triggered, once.
@@ -54,6 +59,9 @@ impl<S: mio::event::Source> Registered<S> {
     /// The reactor has shut down, or the OS refused the registration.
     pub(crate) fn with_handle(mut io: S, handle: Handle) -> io::Result<Registered<S>> {
         let (token, scheduled_io) = handle.register(&mut io)?;
+        // Nothing is known yet, so both directions count as ready (rule 1): the first
+        // operation tries its syscall, and data that is already there costs no wait.
+        scheduled_io.set_readiness(Ready::READABLE | Ready::WRITABLE);
         Ok(Registered {
             io,
             handle,
@@ -81,19 +89,34 @@ impl<S: mio::event::Source> Registered<S> {
         op: impl FnMut(&S) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
         ready!(crate::task::coop::poll_proceed(cx));
-        self.poll_io_with(direction, op, |io| io.poll_ready(cx, direction))
+        self.poll_io_with(direction, op, |io| io.poll_ready(cx, direction), |_| false)
     }
 
-    /// [`poll_io`](Self::poll_io) as a future.
-    pub(crate) async fn async_io<R>(
+    /// [`poll_io`](Self::poll_io) for a stream read or write of `len` bytes: a short transfer
+    /// clears the readiness (rule 3).
+    pub(crate) fn poll_io_stream(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        len: usize,
+        op: impl FnMut(&S) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        ready!(crate::task::coop::poll_proceed(cx));
+        let drained = |&n: &usize| n > 0 && n < len;
+        self.poll_io_with(direction, op, |io| io.poll_ready(cx, direction), drained)
+    }
+
+    /// [`poll_io_stream`](Self::poll_io_stream) as a future.
+    pub(crate) async fn async_io_stream(
         &self,
         direction: Direction,
-        mut op: impl FnMut(&S) -> io::Result<R>,
-    ) -> io::Result<R> {
-        poll_fn(|cx| self.poll_io(cx, direction, &mut op)).await
+        len: usize,
+        mut op: impl FnMut(&S) -> io::Result<usize>,
+    ) -> io::Result<usize> {
+        poll_fn(|cx| self.poll_io_stream(cx, direction, len, &mut op)).await
     }
 
-    /// [`async_io`](Self::async_io) for methods that take `&self`: waits in a slot of its own,
+    /// [`poll_io`](Self::poll_io) as a future for methods that take `&self`: waits in a slot of its own,
     /// freed when the future is dropped (rule 4).
     pub(crate) async fn async_io_shared<R>(
         &self,
@@ -103,31 +126,43 @@ impl<S: mio::event::Source> Registered<S> {
         let mut waiter = SharedWaiter::new(&self.scheduled_io, direction);
         poll_fn(|cx| {
             ready!(crate::task::coop::poll_proceed(cx));
-            self.poll_io_with(direction, &mut op, |_| waiter.poll_ready(cx))
+            self.poll_io_with(direction, &mut op, |_| waiter.poll_ready(cx), |_| false)
         })
         .await
     }
 
-    /// The try-then-wait loop (rules 1-3); `wait` registers the task in its slot.
+    /// The try-then-wait loop (rules 1-3); `wait` registers the task in its slot, `drained`
+    /// says whether a successful result proves the direction drained (rule 3).
     fn poll_io_with<R>(
         &self,
         direction: Direction,
         mut op: impl FnMut(&S) -> io::Result<R>,
         mut wait: impl FnMut(&ScheduledIo) -> Poll<ReadyEvent>,
+        drained: impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
         loop {
             let event = self.scheduled_io.ready_event(direction);
             if event.is_shutdown() {
                 return Poll::Ready(Err(runtime_gone()));
             }
+            if !event.is_ready() {
+                // Rule 2: known drained; wait for the next event instead of a failing syscall.
+                if ready!(wait(&self.scheduled_io)).is_shutdown() {
+                    return Poll::Ready(Err(runtime_gone()));
+                }
+                continue;
+            }
             match op(&self.io) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     self.scheduled_io.clear_readiness(event);
-                    if ready!(wait(&self.scheduled_io)).is_shutdown() {
-                        return Poll::Ready(Err(runtime_gone()));
-                    }
                 }
-                result => return Poll::Ready(result),
+                Ok(result) => {
+                    if drained(&result) {
+                        self.scheduled_io.clear_readiness(event);
+                    }
+                    return Poll::Ready(Ok(result));
+                }
+                Err(e) => return Poll::Ready(Err(e)),
             }
         }
     }

@@ -82,6 +82,7 @@ pub(crate) enum Direction {
 pub(crate) struct ReadyEvent {
     direction: Direction,
     tick: usize,
+    is_ready: bool,
     is_shutdown: bool,
 }
 
@@ -190,6 +191,11 @@ impl ReadyEvent {
     pub(crate) fn is_shutdown(&self) -> bool {
         self.is_shutdown
     }
+
+    /// Was the direction ready (or not yet known to be drained)?
+    pub(crate) fn is_ready(&self) -> bool {
+        self.is_ready
+    }
 }
 
 // === impl Snapshot ===
@@ -217,6 +223,7 @@ impl Snapshot {
         ReadyEvent {
             direction,
             tick: self.tick(direction),
+            is_ready: self.is_ready(direction),
             is_shutdown: self.is_shutdown(),
         }
     }

@@ -375,8 +375,9 @@ impl TcpStream {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
+        let len = buf.len();
         self.io
-            .poll_io(cx, Direction::Read, |mut socket| socket.read(buf))
+            .poll_io_stream(cx, Direction::Read, len, |mut socket| socket.read(buf))
     }
 
     pub(super) fn poll_write_shared(
@@ -385,7 +386,9 @@ impl TcpStream {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         self.io
-            .poll_io(cx, Direction::Write, |mut socket| socket.write(buf))
+            .poll_io_stream(cx, Direction::Write, buf.len(), |mut socket| {
+                socket.write(buf)
+            })
     }
 
     pub(super) fn poll_write_vectored_shared(
@@ -403,14 +406,15 @@ impl TcpStream {
     }
 
     pub(super) async fn read_shared(&self, buf: &mut [u8]) -> io::Result<usize> {
+        let len = buf.len();
         self.io
-            .async_io(Direction::Read, |mut socket| socket.read(buf))
+            .async_io_stream(Direction::Read, len, |mut socket| socket.read(buf))
             .await
     }
 
     pub(super) async fn write_shared(&self, buf: &[u8]) -> io::Result<usize> {
         self.io
-            .async_io(Direction::Write, |mut socket| socket.write(buf))
+            .async_io_stream(Direction::Write, buf.len(), |mut socket| socket.write(buf))
             .await
     }
 
