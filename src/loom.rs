@@ -21,7 +21,9 @@ mod imp {
     }
 
     pub(crate) mod thread {
-        pub(crate) use std::thread::{current, park, park_timeout, spawn, yield_now, JoinHandle, Thread};
+        pub(crate) use std::thread::{
+            current, park, park_timeout, spawn, yield_now, JoinHandle, Thread,
+        };
     }
 
     pub(crate) mod alloc {

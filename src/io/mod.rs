@@ -1,51 +1,39 @@
-//! The reactor: readiness from mio, delivered to the tasks waiting on it.
+//! The reactor: readiness from the OS, delivered to the tasks waiting on it.
 //!
-//! (Placeholder until the reactor lands: a real `mio::Poll` with a `mio::Waker`, so the runtime
-//! can park in it, but no registrations yet.)
+//! Data flows top to bottom through a few small files:
+//!
+//! - `poller`: the [`Poller`](poller::Poller)/[`Registrar`](poller::Registrar) traits between the
+//!   reactor and mio (edge-triggered), and their mio implementation. A loom model substitutes a
+//!   scripted fake.
+//! - `scheduled_io`: per registration, one readiness word (bits plus a read and a write tick)
+//!   and the waiting tasks of each direction (`waiters`: an owner slot, plus keyed slots for
+//!   tasks sharing a socket through `&self`). The tick rule: after `WouldBlock`, readiness is cleared only if
+//!   no event came since the attempt began, so a newer event is never lost.
+//! - `driver`: the [`Driver`] the runtime blocks in (`turn`) and the shared [`Handle`]
+//!   (`register`, `unpark`, `shutdown`). Only the driver frees registrations, so an in-flight
+//!   event never reaches a slot that was reused; `unpark` costs a syscall only when a turn is
+//!   blocked.
+//! - `registration`: [`Registered`], a mio source tied to the reactor, and the try-the-syscall-
+//!   first loop every socket operation runs through.
+//!
+//! # What the runtime does
+//!
+//! - Exactly one thread at a time holds the [`Driver`] and calls `turn`: with the park timeout
+//!   when it has nothing else to do, with `Some(Duration::ZERO)` every few scheduler ticks while
+//!   busy (events are dispatched only by turns: without them sockets starve).
+//! - Anyone who makes work for a parked driver thread calls [`Handle::unpark`].
+//! - After every task is dropped, the runtime calls [`Handle::shutdown`] once. Sockets that
+//!   outlive it fail their operations with an error and still close cleanly when dropped.
 
-use std::time::Duration;
+mod driver;
+mod poller;
+mod registration;
+mod scheduled_io;
+mod waiters;
 
-const WAKER_TOKEN: mio::Token = mio::Token(usize::MAX);
+pub(crate) use driver::{Driver, Handle};
+pub(crate) use registration::Registered;
+pub(crate) use scheduled_io::Direction;
 
-/// Owns the `mio::Poll`; whoever holds it may block in [`Driver::turn`].
-pub(crate) struct Driver {
-    poll: mio::Poll,
-    events: mio::Events,
-}
-
-/// Shared side of the reactor: wakes the thread blocked in [`Driver::turn`].
-#[derive(Clone)]
-pub(crate) struct Handle {
-    waker: std::sync::Arc<mio::Waker>,
-}
-
-impl Driver {
-    pub(crate) fn new() -> std::io::Result<(Driver, Handle)> {
-        let poll = mio::Poll::new()?;
-        let waker = std::sync::Arc::new(mio::Waker::new(poll.registry(), WAKER_TOKEN)?);
-        let driver = Driver {
-            poll,
-            events: mio::Events::with_capacity(1024),
-        };
-        Ok((driver, Handle { waker }))
-    }
-
-    /// Blocks for at most `timeout` (`None`: until unparked) and dispatches readiness events.
-    pub(crate) fn turn(&mut self, timeout: Option<Duration>) {
-        match self.poll.poll(&mut self.events, timeout) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => panic!("reactor poll failed: {e}"),
-        }
-    }
-}
-
-impl Handle {
-    /// Wakes the thread blocked in [`Driver::turn`], or makes its next turn return at once.
-    pub(crate) fn unpark(&self) {
-        self.waker.wake().expect("failed to wake the reactor");
-    }
-
-    /// Called once when the runtime shuts down, after every task is dropped.
-    pub(crate) fn shutdown(&self) {}
-}
+#[cfg(all(test, not(loom)))]
+mod tests;

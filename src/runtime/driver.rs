@@ -21,7 +21,13 @@ impl Driver {
         let (io, io_handle) = crate::io::Driver::new()?;
         let unpark = io_handle.clone();
         let time = crate::time::Handle::new(Box::new(move || unpark.unpark()));
-        Ok((Driver { io }, DriverHandle { io: io_handle, time }))
+        Ok((
+            Driver { io },
+            DriverHandle {
+                io: io_handle,
+                time,
+            },
+        ))
     }
 
     /// Blocks until I/O is ready, a timer is due, `timeout` passes, or [`DriverHandle::unpark`].

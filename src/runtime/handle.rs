@@ -114,6 +114,7 @@ impl Handle {
     }
 
     /// The reactor and timers of this runtime.
+    #[allow(dead_code)] // Used by the reactor and timer front ends as they land.
     pub(crate) fn driver(&self) -> &DriverHandle {
         match &self.scheduler {
             Scheduler::MultiThread(s) => &s.driver_handle,
@@ -188,9 +189,7 @@ impl TryCurrentError {
 impl fmt::Display for TryCurrentError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.thread_local_destroyed {
-            f.write_str(
-                "the tourbillon runtime context is being destroyed (the thread is exiting)",
-            )
+            f.write_str("the tourbillon runtime context is being destroyed (the thread is exiting)")
         } else {
             f.write_str(
                 "there is no tourbillon runtime here: this must be called from inside \

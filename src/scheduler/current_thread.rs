@@ -25,6 +25,11 @@ use std::time::Duration;
 const EVENT_INTERVAL: u32 = 61;
 /// Every this many ticks, the injector goes before the local queue.
 const GLOBAL_INTERVAL: u32 = 31;
+/// Tasks moved from the injector to the run queue at once when the queue runs dry.
+const INJECTOR_BATCH: usize = 128;
+/// The run queue starts with room for this many tasks, like a worker's ring; it grows (and
+/// keeps its high-water mark) beyond that.
+const INITIAL_QUEUE_CAPACITY: usize = 256;
 
 pub(crate) struct Handle {
     injector: Injector<Arc<Handle>>,
@@ -39,6 +44,8 @@ pub(crate) struct Handle {
 /// What the `block_on` thread owns.
 struct Core {
     queue: VecDeque<Notified<Arc<Handle>>>,
+    /// Empty between `block_on`s; kept for its capacity.
+    deferred: Vec<Notified<Arc<Handle>>>,
     driver: Driver,
     tick: u32,
 }
@@ -49,6 +56,8 @@ struct Running {
     /// Separate cells so that a wake during a reactor turn can push to the queue while the
     /// driver is borrowed.
     queue: RefCell<VecDeque<Notified<Arc<Handle>>>>,
+    /// Tasks that yielded: they rejoin the queue when it runs dry.
+    deferred: RefCell<Vec<Notified<Arc<Handle>>>>,
     /// `None` only while `RestoreCore` hands it back.
     driver: RefCell<Option<Driver>>,
     tick: Cell<u32>,
@@ -64,7 +73,8 @@ pub(crate) fn create(driver: Driver, driver_handle: DriverHandle) -> Arc<Handle>
         owned: OwnedTasks::new(),
         driver_handle,
         core: Mutex::new(Some(Core {
-            queue: VecDeque::new(),
+            queue: VecDeque::with_capacity(INITIAL_QUEUE_CAPACITY),
+            deferred: Vec::with_capacity(INITIAL_QUEUE_CAPACITY),
             driver,
             tick: 0,
         })),
@@ -141,6 +151,7 @@ impl Handle {
         let running = Running {
             handle: self.clone(),
             queue: RefCell::new(core.queue),
+            deferred: RefCell::new(core.deferred),
             driver: RefCell::new(Some(core.driver)),
             tick: Cell::new(core.tick),
         };
@@ -181,6 +192,16 @@ impl Schedule for Arc<Handle> {
         Handle::schedule(self, task);
     }
 
+    /// A task that yielded waits until everything else runnable — the queue, the injector,
+    /// and what the reactor wakes — has had a turn (as tokio does), so a yield loop cannot
+    /// starve remote spawns.
+    fn yield_now(&self, task: Notified<Self>) {
+        self.with_running(|running| match running {
+            Some(running) => running.deferred.borrow_mut().push(task),
+            None => Handle::schedule(self, task),
+        });
+    }
+
     fn release(&self, task: RawTask) -> bool {
         self.owned.remove(task)
     }
@@ -196,11 +217,19 @@ impl Drop for RestoreCore<'_> {
     fn drop(&mut self) {
         CURRENT.with(|current| current.set(self.previous));
         let handle = &self.running.handle;
-        let queue = std::mem::take(&mut *self.running.queue.borrow_mut());
-        let driver = self.running.driver.borrow_mut().take().expect("driver present");
+        let mut queue = std::mem::take(&mut *self.running.queue.borrow_mut());
+        let mut deferred = std::mem::take(&mut *self.running.deferred.borrow_mut());
+        queue.extend(deferred.drain(..));
+        let driver = self
+            .running
+            .driver
+            .borrow_mut()
+            .take()
+            .expect("driver present");
         let mut slot = handle.core.lock().unwrap();
         *slot = Some(Core {
             queue,
+            deferred,
             driver,
             tick: self.running.tick.get(),
         });
@@ -238,6 +267,7 @@ impl Running {
             self.tick.set(tick);
             match self.next_task(tick) {
                 Some(task) => task.run(),
+                None if self.requeue_deferred() => {}
                 None => {
                     // Relaxed: a wake from this thread was sequenced before us; one from another
                     // thread also unparks the reactor, so the park below returns at once.
@@ -256,24 +286,48 @@ impl Running {
     }
 
     fn next_task(&self, tick: u32) -> Option<Notified<Arc<Handle>>> {
-        let injector = &self.handle.injector;
         if tick % GLOBAL_INTERVAL == 0 {
-            if let Pop::Task(task) = injector.pop() {
+            if let Some(task) = self.pop_injector(1) {
                 return Some(task);
             }
         }
         if let Some(task) = self.queue.borrow_mut().pop_front() {
             return Some(task);
         }
+        self.pop_injector(INJECTOR_BATCH)
+    }
+
+    /// Moves up to `max` tasks from the injector to the run queue (one token acquisition) and
+    /// returns the first.
+    fn pop_injector(&self, max: usize) -> Option<Notified<Arc<Handle>>> {
         loop {
-            match injector.pop() {
-                Pop::Task(task) => return Some(task),
+            let mut first = None;
+            let popped = self.handle.injector.pop_batch(max, |task| {
+                if first.is_none() {
+                    first = Some(task);
+                } else {
+                    self.queue.borrow_mut().push_back(task);
+                }
+            });
+            match popped {
+                Pop::Task(_) => return first,
                 Pop::Empty => return None,
                 // Inconsistent: a producer is mid-push. Busy: only a shutdown drain (we are
                 // the only consumer otherwise). Either ends within a few instructions.
                 Pop::Inconsistent | Pop::Busy => crate::loom::thread::yield_now(),
             }
         }
+    }
+
+    /// Tasks that yielded go back to the run queue, after the reactor had its turn.
+    fn requeue_deferred(&self) -> bool {
+        if self.deferred.borrow().is_empty() {
+            return false;
+        }
+        self.park(Some(Duration::ZERO));
+        let mut deferred = self.deferred.borrow_mut();
+        self.queue.borrow_mut().extend(deferred.drain(..));
+        true
     }
 
     fn park(&self, timeout: Option<Duration>) {

@@ -258,13 +258,13 @@ impl<S: Schedule> Injector<S> {
     fn drain_if_closed(&self) {
         // SeqCst: ordered after our push or token release (see "Closing").
         while self.closed.load(SeqCst) && !self.is_empty() {
-            let Some(token) = self.try_consume() else { return };
-            loop {
-                match self.pop_inner() {
-                    Pop::Task(task) => drop(task),
-                    // A producer is mid-push: it drains after linking (it sees `closed`).
-                    Pop::Inconsistent | Pop::Empty | Pop::Busy => break,
-                }
+            let Some(token) = self.try_consume() else {
+                return;
+            };
+            // On `Inconsistent` a producer is mid-push: it drains after linking (it sees
+            // `closed`), and the outer loop retries meanwhile.
+            while let Pop::Task(task) = self.pop_inner() {
+                drop(task);
             }
             token.release();
         }

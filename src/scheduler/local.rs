@@ -161,7 +161,11 @@ impl<S: Schedule> Local<S> {
         injector: &Injector<S>,
     ) -> Result<(), Notified<S>> {
         const HALF: u32 = (CAPACITY / 2) as u32;
-        assert_eq!(tail.wrapping_sub(head), CAPACITY as u32, "overflow of a non-full ring");
+        assert_eq!(
+            tail.wrapping_sub(head),
+            CAPACITY as u32,
+            "overflow of a non-full ring"
+        );
         let prev = pack(head, head);
         let next = pack(head.wrapping_add(HALF), head.wrapping_add(HALF));
         // Claim the oldest half as if stealing it. Release: we only read slots we already

@@ -246,6 +246,10 @@ impl Worker {
     }
 
     fn next_task(&self, tick: u32) -> Option<Notified<Arc<Handle>>> {
+        // A wake during our own reactor turn (while parked) lands in the LIFO slot.
+        if let Some(task) = self.lifo.take() {
+            return Some(task);
+        }
         if tick % GLOBAL_INTERVAL == 0 {
             if let Pop::Task(task) = self.shared().injector.pop() {
                 return Some(task);
@@ -311,10 +315,8 @@ impl Worker {
         }
         task.run();
         for _ in 0..MAX_LIFO_POLLS {
-            match self.lifo.take() {
-                Some(task) => task.run(),
-                None => return,
-            }
+            let Some(task) = self.lifo.take() else { return };
+            task.run();
         }
         // A ping-pong pair could keep the LIFO slot busy forever: let the queue run.
         if let Some(task) = self.lifo.take() {
@@ -323,12 +325,13 @@ impl Worker {
     }
 
     fn schedule_local(&self, task: Notified<Arc<Handle>>, is_wake: bool) {
-        if is_wake {
-            match self.lifo.replace(Some(task)) {
-                None => return,
-                Some(previous) => self.push_local(previous),
-            }
+        let to_queue = if is_wake {
+            // The slot's previous occupant, if any, moves to the queue.
+            self.lifo.replace(Some(task))
         } else {
+            Some(task)
+        };
+        if let Some(task) = to_queue {
             self.push_local(task);
         }
     }
@@ -352,7 +355,10 @@ impl Worker {
     /// Sleeps until there may be work. Blocks in the reactor if nobody else does.
     fn park(&self) {
         let shared = self.shared();
-        if shared.idle.transition_worker_to_parked(self.index, self.is_searching.replace(false)) {
+        if shared
+            .idle
+            .transition_worker_to_parked(self.index, self.is_searching.replace(false))
+        {
             shared.notify_if_work_pending();
         }
         let parker = &shared.remotes[self.index].parker;

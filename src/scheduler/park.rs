@@ -158,7 +158,8 @@ impl Parker {
 #[cfg(not(all(target_os = "linux", not(loom))))]
 impl Parker {
     fn wait_while_parked(&self) {
-        self.fallback.wait_while(|| self.state.load(Acquire) == PARKED);
+        self.fallback
+            .wait_while(|| self.state.load(Acquire) == PARKED);
     }
 
     fn wake_parked(&self) {

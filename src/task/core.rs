@@ -153,7 +153,10 @@ mod tests {
 
     #[test]
     fn header_is_five_words() {
-        assert_eq!(std::mem::size_of::<Header>(), 5 * std::mem::size_of::<usize>());
+        assert_eq!(
+            std::mem::size_of::<Header>(),
+            5 * std::mem::size_of::<usize>()
+        );
     }
 
     #[test]

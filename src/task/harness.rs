@@ -108,7 +108,7 @@ impl<F: Future, S: Schedule> Harness<F, S> {
                 // SAFETY: we hold RUNNING and the stage holds the future (core.rs rule 1). The
                 // future never moves: the cell is pinned on the heap until freed.
                 let future = unsafe { std::pin::Pin::new_unchecked(&mut *(*stage).future) };
-                future.poll(cx)
+                super::coop::with_budget(|| future.poll(cx))
             }))
         });
         let output = match polled {
@@ -200,7 +200,9 @@ impl<F: Future, S: Schedule> Harness<F, S> {
 
     /// Sends the caller's reference, as a `Notified`, to the scheduler.
     pub(super) fn schedule(&self) {
-        self.cell().scheduler.schedule(Notified::from_raw(self.raw()));
+        self.cell()
+            .scheduler
+            .schedule(Notified::from_raw(self.raw()));
     }
 
     // === the JoinHandle's side ===
@@ -224,11 +226,11 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         }
         if snapshot.is_join_waker_set() {
             // A waker is installed. Keep it if it would wake the same task.
-            // SAFETY: reading is fine while JOIN_WAKER is set: the completer only reads too.
             let same = self.cell().join_waker.with(|slot| {
-                unsafe { &*slot }
-                    .as_ref()
-                    .is_some_and(|w| w.will_wake(waker))
+                // SAFETY: reading is fine while JOIN_WAKER is set: the completer only reads too
+                // (mod.rs rule 2).
+                let installed = unsafe { &*slot };
+                installed.as_ref().is_some_and(|w| w.will_wake(waker))
             });
             if same {
                 return false;

@@ -34,6 +34,7 @@
 //!    the output and waking the join waker all run under `catch_unwind`; a panicking poll
 //!    becomes `JoinError::Panic`.
 
+pub(crate) mod coop;
 mod core;
 mod error;
 mod harness;

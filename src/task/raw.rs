@@ -143,7 +143,9 @@ unsafe fn dealloc_cell<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // `Option<Waker>`) need dropping; then the memory goes back with the layout it came with.
     unsafe {
         std::ptr::drop_in_place(&mut (*cell).scheduler);
-        (*cell).join_waker.with_mut(|slot| std::ptr::drop_in_place(slot));
+        (*cell)
+            .join_waker
+            .with_mut(|slot| std::ptr::drop_in_place(slot));
         dealloc(cell as *mut u8, Layout::new::<Cell<F, S>>());
     }
 }

@@ -161,7 +161,10 @@ impl State {
     /// A worker took a `Notified` off a queue. The entry's reference becomes the running one.
     pub(super) fn transition_to_running(&self) -> TransitionToRunning {
         self.fetch_update_action(|mut next| {
-            assert!(next.is_notified(), "a queued task must be NOTIFIED: {next:?}");
+            assert!(
+                next.is_notified(),
+                "a queued task must be NOTIFIED: {next:?}"
+            );
             if next.is_running() || next.is_complete() {
                 // Shutdown cancelled it while it sat in the queue.
                 next.ref_dec();
@@ -186,7 +189,10 @@ impl State {
     /// The poll returned `Pending`.
     pub(super) fn transition_to_idle(&self) -> TransitionToIdle {
         self.fetch_update_action(|curr| {
-            assert!(curr.is_running(), "transition_to_idle: not running: {curr:?}");
+            assert!(
+                curr.is_running(),
+                "transition_to_idle: not running: {curr:?}"
+            );
             if curr.is_cancelled() {
                 return (TransitionToIdle::Cancelled, None);
             }
@@ -366,7 +372,10 @@ impl State {
         // AcqRel: Release hands our writes to whoever frees; Acquire on the last decrement
         // makes every other owner's writes visible before the free.
         let prev = Snapshot(self.val.fetch_sub(n * REF_ONE, AcqRel));
-        assert!(prev.ref_count() >= n, "task reference count underflow: {prev:?}");
+        assert!(
+            prev.ref_count() >= n,
+            "task reference count underflow: {prev:?}"
+        );
         prev.ref_count() == n
     }
 }
@@ -454,7 +463,14 @@ mod tests {
 
     #[test]
     fn masks_do_not_overlap() {
-        let flags = [RUNNING, COMPLETE, NOTIFIED, JOIN_INTEREST, JOIN_WAKER, CANCELLED];
+        let flags = [
+            RUNNING,
+            COMPLETE,
+            NOTIFIED,
+            JOIN_INTEREST,
+            JOIN_WAKER,
+            CANCELLED,
+        ];
         let mut seen = 0;
         for flag in flags {
             assert_eq!(flag.count_ones(), 1);
@@ -478,7 +494,10 @@ mod tests {
     fn wake_during_poll_requeues() {
         let s = State::new();
         assert_eq!(s.transition_to_running(), TransitionToRunning::Success);
-        assert_eq!(s.transition_to_notified_by_ref(), TransitionToNotified::DoNothing);
+        assert_eq!(
+            s.transition_to_notified_by_ref(),
+            TransitionToNotified::DoNothing
+        );
         assert_eq!(s.transition_to_idle(), TransitionToIdle::OkNotified);
         assert!(s.load().is_notified());
         assert_eq!(s.load().ref_count(), 3);
@@ -491,7 +510,10 @@ mod tests {
         s.ref_inc(); // a waker clone
         assert_eq!(s.transition_to_idle(), TransitionToIdle::Ok);
         assert_eq!(s.load().ref_count(), 3);
-        assert_eq!(s.transition_to_notified_by_val(), TransitionToNotified::Submit);
+        assert_eq!(
+            s.transition_to_notified_by_val(),
+            TransitionToNotified::Submit
+        );
         assert_eq!(s.load().ref_count(), 3);
     }
 
@@ -502,7 +524,10 @@ mod tests {
         assert_eq!(s.transition_to_idle(), TransitionToIdle::Ok);
         assert!(s.transition_to_notified_and_cancel());
         assert_eq!(s.transition_to_running(), TransitionToRunning::Cancelled);
-        assert!(!s.transition_to_notified_and_cancel(), "second abort is a no-op");
+        assert!(
+            !s.transition_to_notified_and_cancel(),
+            "second abort is a no-op"
+        );
     }
 
     #[test]

@@ -1,0 +1,77 @@
+//! The tokio twin of `http-server`: the same HTTP module, the same command line, served by tokio,
+//! so `scripts/wrk-compare.sh` can put the two runtimes side by side in one run.
+//!
+//! ```text
+//! cargo run --release --example http-server-tokio -- [ADDR] [--threads N | --current-thread]
+//! ```
+
+#[path = "support/args.rs"]
+pub mod args;
+#[path = "support/http.rs"]
+mod http;
+
+use std::io;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+fn main() -> io::Result<()> {
+    let args = args::Args::from_env();
+    let runtime = runtime(args.flavor)?;
+    runtime.block_on(async {
+        let listener = TcpListener::bind(&args.addr).await?;
+        println!(
+            "http-server-tokio listening on {} ({:?})",
+            listener.local_addr()?,
+            args.flavor
+        );
+        run(listener).await
+    })
+}
+
+/// A tokio runtime of the shape the command line asked for.
+pub fn runtime(flavor: args::Flavor) -> io::Result<tokio::runtime::Runtime> {
+    let mut builder = match flavor {
+        args::Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread(),
+        args::Flavor::MultiThread { workers } => {
+            let mut builder = tokio::runtime::Builder::new_multi_thread();
+            builder.worker_threads(workers);
+            builder
+        }
+    };
+    builder.enable_all().build()
+}
+
+/// Accepts connections forever, serving each one on its own task.
+pub async fn run(listener: TcpListener) -> io::Result<()> {
+    loop {
+        match listener.accept().await {
+            Ok((stream, _)) => {
+                tokio::spawn(serve(stream));
+            }
+            // Out of file descriptors, or a connection reset before we took it: the listener is
+            // still fine.
+            Err(error) => eprintln!("accept: {error}"),
+        }
+    }
+}
+
+/// One connection: read, answer every complete request, write the answers in one go.
+async fn serve(mut stream: TcpStream) -> io::Result<()> {
+    stream.set_nodelay(true)?;
+    let mut input = http::RequestBuffer::new();
+    let mut output = Vec::with_capacity(4096);
+    loop {
+        let n = stream.read(input.spare_mut()).await?;
+        if n == 0 {
+            return Ok(());
+        }
+        input.filled_by(n);
+        let outcome = http::respond(&mut input, &mut output);
+        stream.write_all(&output).await?;
+        output.clear();
+        if outcome == http::Outcome::Close {
+            return Ok(());
+        }
+    }
+}

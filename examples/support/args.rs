@@ -1,0 +1,81 @@
+//! The command line shared by the server examples: `[ADDR] [--threads N | --current-thread]`,
+//! ADDR defaulting to 127.0.0.1:8080 and the runtime to 2 worker threads. Servers with no choice
+//! of runtime (the thread-per-connection and raw-mio twins) accept the flags and say they ignore
+//! them, so one command line drives every server in `scripts/wrk-compare.sh`.
+
+/// The address every server listens on when none is given.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+
+/// Worker threads of a multi-thread runtime when `--threads` is not given.
+pub const DEFAULT_WORKERS: usize = 2;
+
+const USAGE: &str =
+    "usage: [ADDR] [--threads N | --current-thread]   (ADDR defaults to 127.0.0.1:8080)";
+
+/// Which runtime shape the command line asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    /// `--threads N` (the default, with [`DEFAULT_WORKERS`]).
+    MultiThread {
+        /// Number of worker threads, at least 1.
+        workers: usize,
+    },
+    /// `--current-thread`.
+    CurrentThread,
+}
+
+/// The parsed command line `[ADDR] [--threads N | --current-thread]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Args {
+    /// Where to listen.
+    pub addr: String,
+    /// Runtime shape.
+    pub flavor: Flavor,
+}
+
+impl Args {
+    /// Parses the arguments after the program name.
+    ///
+    /// # Errors
+    /// A message naming the offending argument.
+    pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
+        let mut addr = None;
+        let mut flavor = None;
+        let mut args = args.into_iter();
+        while let Some(arg) = args.next() {
+            let chosen = match arg.as_str() {
+                "--current-thread" => Flavor::CurrentThread,
+                "--threads" => {
+                    let value = args.next().ok_or("--threads needs a number")?;
+                    match value.parse::<usize>() {
+                        Ok(workers) if workers > 0 => Flavor::MultiThread { workers },
+                        _ => return Err(format!("--threads: `{value}` is not a positive number")),
+                    }
+                }
+                flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
+                _ if addr.is_none() => {
+                    addr = Some(arg);
+                    continue;
+                }
+                _ => return Err(format!("unexpected argument `{arg}`")),
+            };
+            if flavor.replace(chosen).is_some() {
+                return Err("give at most one of --threads and --current-thread".into());
+            }
+        }
+        Ok(Args {
+            addr: addr.unwrap_or_else(|| DEFAULT_ADDR.to_string()),
+            flavor: flavor.unwrap_or(Flavor::MultiThread {
+                workers: DEFAULT_WORKERS,
+            }),
+        })
+    }
+
+    /// Parses the process's arguments; prints the usage and exits with status 2 if they are wrong.
+    pub fn from_env() -> Args {
+        Args::parse(std::env::args().skip(1)).unwrap_or_else(|message| {
+            eprintln!("{message}\n{USAGE}");
+            std::process::exit(2)
+        })
+    }
+}

@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# wrk-compare.sh — the HTTP servers of examples/ side by side under wrk, in one run.
+#
+#   scripts/wrk-compare.sh [--quick] [--servers tourbillon,tokio,mio,threads] [--reps N]
+#                          [--duration SECS] [--connections 100,500]
+#                          [--loads json,plaintext,pipeline] [--modes pinned,unpinned] [--out DIR]
+#
+# Modes (each server runs as a separate process on 127.0.0.1, on a fresh free port):
+#   pinned    one core each: server on cpu 1 (taskset -c 1), wrk -t1 on cpu 0.
+#             tourbillon --current-thread, tokio --current-thread, and the raw mio loop (the
+#             ceiling for one core).
+#   unpinned  both cores shared by server and wrk -t2: tourbillon --threads 2, tokio --threads 2,
+#             and the thread-per-connection std server.
+# Loads: GET /json, GET /plaintext, and /plaintext pipelined 16 deep (scripts/pipeline.lua).
+# Each scenario (mode × connections × load) runs its servers alternately, A B C A B C ..., so
+# slow drift of a shared machine spreads over all of them. Each run: start the server, wait until
+# it accepts, warm up 1 s, run wrk --latency, read the server's peak RSS (VmHWM) and CPU time,
+# stop it.
+#
+# Output: DIR/wrk-YYYYMMDD-HHMMSS.{md,csv,svg} (default DIR: results/) — the markdown table of
+# medians (req/s, ratio to tokio and to raw mio, p50/p99 latency, peak RSS), the raw per-run CSV,
+# and a bar chart. Raw wrk outputs stay in DIR/wrk-YYYYMMDD-HHMMSS/. The table's paths are printed
+# at the end. A server whose example fails to build is skipped, with a note.
+#
+# --quick: -c100 only, 1 rep of 2 s after a 0.5 s warm-up: about a minute of measuring (plus the
+# release build). The full run: 3 reps of 5 s, -c100 and -c500, about 12 minutes.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+SERVERS="tourbillon,tokio,mio,threads"
+REPS=3
+DURATION=5
+WARMUP=1
+CONNECTIONS="100,500"
+LOADS="json,plaintext,pipeline"
+MODES="pinned,unpinned"
+OUT="results"
+PIPELINE_DEPTH=16
+
+usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --quick) REPS=1; DURATION=2; WARMUP=0.5; CONNECTIONS="100" ;;
+        --servers) SERVERS="$2"; shift ;;
+        --reps) REPS="$2"; shift ;;
+        --duration) DURATION="$2"; shift ;;
+        --connections) CONNECTIONS="$2"; shift ;;
+        --loads) LOADS="$2"; shift ;;
+        --modes) MODES="$2"; shift ;;
+        --out) OUT="$2"; shift ;;
+        -h|--help) usage 0 ;;
+        *) echo "unknown argument: $1" >&2; usage 2 ;;
+    esac
+    shift
+done
+
+log() { printf '[wrk-compare %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+# --- tools -------------------------------------------------------------------------------------
+if ! command -v wrk >/dev/null; then
+    log "wrk not found: installing it with apt-get"
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq && $SUDO apt-get install -y -qq wrk
+fi
+for tool in taskset python3 cargo; do
+    command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 1; }
+done
+if [ "$(nproc)" -lt 2 ] && [[ ",$MODES," == *",pinned,"* ]]; then
+    log "fewer than 2 CPUs: dropping the pinned mode"
+    MODES=$(echo ",$MODES," | sed 's/,pinned,/,/; s/^,//; s/,$//')
+fi
+ulimit -n 8192 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+STAMP=$(date -u +%Y%m%d-%H%M%S)
+RAW="$OUT/wrk-$STAMP"
+mkdir -p "$RAW"
+
+# --- build once --------------------------------------------------------------------------------
+example_of() {
+    case "$1" in
+        tourbillon) echo http-server ;;
+        *) echo "http-server-$1" ;;
+    esac
+}
+
+declare -A BUILT=()
+for server in ${SERVERS//,/ }; do
+    case "$server" in
+        tourbillon|tokio|mio|threads) ;;
+        *) echo "unknown server '$server' (known: tourbillon, tokio, mio, threads)" >&2; exit 2 ;;
+    esac
+    example=$(example_of "$server")
+    if [ ! -f "examples/$example.rs" ]; then
+        log "SKIPPING $server: there is no examples/$example.rs"
+        continue
+    fi
+    log "building $example (release)"
+    if cargo build --release --example "$example" >"$RAW/build-$example.log" 2>&1; then
+        BUILT[$server]=1
+    else
+        tail -n 20 "$RAW/build-$example.log" >&2
+        log "SKIPPING $server: examples/$example.rs failed to build (log: $RAW/build-$example.log)"
+    fi
+done
+[ ${#BUILT[@]} -gt 0 ] || { echo "no server built" >&2; exit 1; }
+TARGET_DIR=$(cargo metadata --format-version 1 --no-deps |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+
+# --- one run -----------------------------------------------------------------------------------
+CSV="$OUT/wrk-$STAMP.csv"
+echo "mode,connections,load,server,rep,wrk_output,peak_rss_kb,utime_ticks,stime_ticks,alive" >"$CSV"
+CLK_TCK=$(getconf CLK_TCK)
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# utime+stime of a process, in clock ticks: "utime stime".
+cpu_ticks() { awk '{ print $14, $15 }' "/proc/$1/stat" 2>/dev/null || echo "0 0"; }
+
+SERVER_PID=""
+stop_server() {
+    if [ -n "$SERVER_PID" ]; then
+        kill "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+        SERVER_PID=""
+    fi
+}
+trap stop_server EXIT INT TERM
+
+# run_one MODE CONNECTIONS LOAD SERVER REP
+run_one() {
+    local mode=$1 conns=$2 load=$3 server=$4 rep=$5
+    local bin args server_cpu wrk_cpu wrk_threads port url script=()
+    bin="$TARGET_DIR/release/examples/$(example_of "$server")"
+    if [ "$mode" = pinned ]; then
+        server_cpu="taskset -c 1"; wrk_cpu="taskset -c 0"; wrk_threads=1
+        args="--current-thread"
+    else
+        server_cpu=""; wrk_cpu=""; wrk_threads=2
+        args="--threads 2"
+    fi
+    port=$(free_port)
+    case "$load" in
+        json) url="http://127.0.0.1:$port/json" ;;
+        plaintext) url="http://127.0.0.1:$port/plaintext" ;;
+        pipeline) url="http://127.0.0.1:$port/plaintext"
+                  script=(-s "$ROOT/scripts/pipeline.lua") ;;
+    esac
+    local extra=()
+    [ "$load" = pipeline ] && extra=(-- "$PIPELINE_DEPTH")
+
+    # shellcheck disable=SC2086 # $server_cpu and $args are word lists on purpose
+    $server_cpu "$bin" "127.0.0.1:$port" $args >"$RAW/server-$server.log" 2>&1 &
+    SERVER_PID=$!
+    local waited=0
+    until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+        sleep 0.05
+        waited=$((waited + 1))
+        if [ $waited -gt 200 ] || ! kill -0 "$SERVER_PID" 2>/dev/null; then
+            log "$server did not start on port $port; see $RAW/server-$server.log"
+            stop_server
+            return 1
+        fi
+    done
+
+    # shellcheck disable=SC2086
+    $wrk_cpu wrk -t"$wrk_threads" -c"$conns" -d"${WARMUP}s" "${script[@]}" "$url" "${extra[@]}" \
+        >/dev/null 2>&1 || true
+    local before after output="$mode-c$conns-$load-$server-$rep.txt"
+    before=$(cpu_ticks "$SERVER_PID")
+    # shellcheck disable=SC2086
+    $wrk_cpu wrk -t"$wrk_threads" -c"$conns" -d"${DURATION}s" --latency "${script[@]}" "$url" \
+        "${extra[@]}" >"$RAW/$output" 2>&1 || true
+    after=$(cpu_ticks "$SERVER_PID")
+    local alive=1 rss
+    kill -0 "$SERVER_PID" 2>/dev/null || alive=0
+    rss=$(awk '/^VmHWM:/ { print $2 }' "/proc/$SERVER_PID/status" 2>/dev/null || echo 0)
+    stop_server
+    read -r u0 s0 <<<"$before"
+    read -r u1 s1 <<<"$after"
+    echo "$mode,$conns,$load,$server,$rep,$output,${rss:-0},$((u1 - u0)),$((s1 - s0)),$alive" >>"$CSV"
+    log "$(printf '%-9s c%-4s %-9s %-10s rep %s: %s req/s' "$mode" "$conns" "$load" "$server" \
+        "$rep" "$(awk '/^Requests\/sec:/ { print $2 }' "$RAW/$output")")"
+}
+
+servers_for() {
+    local mode=$1 wanted list=""
+    if [ "$mode" = pinned ]; then wanted="tourbillon tokio mio"; else wanted="tourbillon tokio threads"; fi
+    for server in $wanted; do
+        [ -n "${BUILT[$server]:-}" ] && list="$list $server"
+    done
+    echo "$list"
+}
+
+# --- all runs ----------------------------------------------------------------------------------
+START=$(date +%s)
+for mode in ${MODES//,/ }; do
+    servers=$(servers_for "$mode")
+    [ -n "$servers" ] || { log "no built server for $mode mode"; continue; }
+    for conns in ${CONNECTIONS//,/ }; do
+        for load in ${LOADS//,/ }; do
+            for rep in $(seq 1 "$REPS"); do
+                for server in $servers; do
+                    run_one "$mode" "$conns" "$load" "$server" "$rep" || true
+                done
+            done
+        done
+    done
+done
+log "measured for $(( $(date +%s) - START )) s"
+
+python3 "$ROOT/scripts/wrk_report.py" "$CSV" \
+    --raw "$RAW" --clk-tck "$CLK_TCK" --duration "$DURATION" \
+    --pipeline-depth "$PIPELINE_DEPTH" --reps "$REPS"

@@ -1,0 +1,136 @@
+//! The event source behind the reactor: a small trait pair, and its mio implementation.
+//!
+//! The driver never names mio directly. It owns a [`Poller`] (the blocking half: waits for
+//! events) and shares its [`Registrar`] (the non-blocking half: registers sources and wakes the
+//! wait) with every thread. A loom model substitutes a scripted fake for both and drives the real
+//! readiness protocol of [`ScheduledIo`](super::scheduled_io::ScheduledIo) and the real park
+//! protocol of the driver through it.
+//!
+//! # The contract an implementation keeps
+//!
+//! 1. Readiness is **edge-triggered**: an event is reported when a source *becomes* ready, not
+//!    while it *is* ready. Every source is registered once, for reading and writing both; the
+//!    reactor never re-registers it.
+//! 2. A source that is already ready when it is registered produces an event at the next poll
+//!    (epoll and kqueue both do this), so a task that registers after a `WouldBlock` never misses
+//!    readiness that arrived in between.
+//! 3. [`Poller::poll`] calls `on_event` only after its wait has ended, never while blocked, so the
+//!    caller may take locks in it.
+//! 4. After [`Registrar::deregister`] returns, no later poll reports the source's token. (An event
+//!    already collected by a poll in progress on another thread may still be dispatched: that is
+//!    why the driver alone frees registrations.)
+//! 5. [`Registrar::wake`] makes the current or next [`Poller::poll`] return promptly; the wake
+//!    itself is not reported as an event. Spurious returns are allowed.
+//! 6. Traits are used generically, never as objects (`register` is generic over the source), so
+//!    the fake costs nothing in the normal build.
+
+use std::io;
+use std::time::Duration;
+
+use super::scheduled_io::Ready;
+
+/// The blocking half of an event source. Owned by the driver; one thread polls at a time.
+pub(crate) trait Poller: Send + 'static {
+    /// The shared half, reachable from every thread.
+    type Registrar: Registrar;
+
+    /// Blocks for at most `timeout` (`None`: until an event or a wake; `Some(ZERO)`: not at
+    /// all), then reports each collected event as `on_event(token, readiness)` (rule 3).
+    ///
+    /// # Errors
+    /// The wait failed; `Interrupted` is an ordinary early return.
+    fn poll(
+        &mut self,
+        timeout: Option<Duration>,
+        on_event: impl FnMut(usize, Ready),
+    ) -> io::Result<()>;
+}
+
+/// The shared half of an event source: register, deregister, wake.
+pub(crate) trait Registrar: Send + Sync + 'static {
+    /// Starts reporting readiness of `source` (read and write, edge-triggered) under `token`.
+    ///
+    /// # Errors
+    /// The OS refused the registration.
+    fn register(&self, source: &mut impl mio::event::Source, token: usize) -> io::Result<()>;
+
+    /// Stops reporting readiness of `source` (rule 4).
+    ///
+    /// # Errors
+    /// The OS refused; the source was not registered.
+    fn deregister(&self, source: &mut impl mio::event::Source) -> io::Result<()>;
+
+    /// Makes the current or the next [`Poller::poll`] return promptly (rule 5).
+    ///
+    /// # Errors
+    /// The wake could not be delivered.
+    fn wake(&self) -> io::Result<()>;
+}
+
+// === impl MioPoller ===
+
+/// The token of the `mio::Waker`; registration tokens are slab indexes and never reach it.
+const WAKE_TOKEN: mio::Token = mio::Token(usize::MAX);
+
+/// Events collected per poll; more wait for the next turn (epoll hands them out round-robin).
+const EVENTS_PER_POLL: usize = 1024;
+
+/// The default [`Poller`]: a `mio::Poll` (epoll on Linux, kqueue on the BSDs and macOS).
+pub(crate) struct MioPoller {
+    poll: mio::Poll,
+    events: mio::Events,
+}
+
+/// The shared half of [`MioPoller`]: a cloned `mio::Registry` (its own epoll fd, so it stays
+/// valid after the `MioPoller` is dropped) and the `mio::Waker` that interrupts the poll.
+pub(crate) struct MioRegistrar {
+    registry: mio::Registry,
+    waker: mio::Waker,
+}
+
+impl MioPoller {
+    /// A new poll instance and its shared half.
+    pub(crate) fn new() -> io::Result<(MioPoller, MioRegistrar)> {
+        let poll = mio::Poll::new()?;
+        let registry = poll.registry().try_clone()?;
+        let waker = mio::Waker::new(poll.registry(), WAKE_TOKEN)?;
+        let poller = MioPoller {
+            poll,
+            events: mio::Events::with_capacity(EVENTS_PER_POLL),
+        };
+        Ok((poller, MioRegistrar { registry, waker }))
+    }
+}
+
+impl Poller for MioPoller {
+    type Registrar = MioRegistrar;
+
+    fn poll(
+        &mut self,
+        timeout: Option<Duration>,
+        mut on_event: impl FnMut(usize, Ready),
+    ) -> io::Result<()> {
+        self.poll.poll(&mut self.events, timeout)?;
+        for event in self.events.iter() {
+            if event.token() != WAKE_TOKEN {
+                on_event(event.token().0, Ready::from_mio(event));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Registrar for MioRegistrar {
+    fn register(&self, source: &mut impl mio::event::Source, token: usize) -> io::Result<()> {
+        let interest = mio::Interest::READABLE | mio::Interest::WRITABLE;
+        self.registry.register(source, mio::Token(token), interest)
+    }
+
+    fn deregister(&self, source: &mut impl mio::event::Source) -> io::Result<()> {
+        self.registry.deregister(source)
+    }
+
+    fn wake(&self) -> io::Result<()> {
+        self.waker.wake()
+    }
+}

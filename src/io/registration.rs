@@ -1,0 +1,207 @@
+//! [`Registered`]: a mio source tied to the reactor, and the try-then-wait loop every socket
+//! operation runs through.
+//!
+//! # The caller's contract (as in mio's `Poll`)
+//!
+//! 1. **Try while ready.** An operation runs its syscall at once unless its direction is known
+//!    to be drained: data that is already there costs one syscall, no lock and no waker clone.
+//!    A new registration counts as ready, so its first operation always tries.
+//! 2. **Wait only when drained.** After `WouldBlock` the direction's readiness is cleared if no
+//!    event came since the attempt began (the tick check of `scheduled_io` rule 1), and the
+//!    task waits for the next event — without a syscall it knows would fail.
+//! 3. **Drain.** Edge-triggered readiness means the reactor reports a change, not a state: an
+//!    operation that stops early keeps the readiness, so the next one tries at once. One
+//!    exception, as in tokio: on a stream socket a read or write that moved fewer bytes than
+//!    asked has drained the kernel's buffer, so the stream paths
+//!    ([`poll_io_stream`](Registered::poll_io_stream)) clear the readiness right there (tick
+//!    checked, so a newer event still wins) and save the `WouldBlock` syscall that would
+//!    follow. That is one syscall in three for a request/response server. Anything else (data,
+//!    EOF, an error) is returned as is and leaves the readiness set.
+//! 4. **Owner or shared.** [`poll_io`](Registered::poll_io) and its stream variants
+//!    wait in the direction's owner slot: for callers that hold the only right to it (`&mut`).
+//!    [`async_io_shared`](Registered::async_io_shared) waits in a slot of its own, so any number
+//!    of tasks may await it at once through `&self` (see `waiters`).
+//! 5. Dropping a `Registered` deregisters the source, then closes it. Once the runtime has shut
+//!    down, operations fail with an error saying so.
+
+use std::future::poll_fn;
+use std::io;
+use std::task::{ready, Context, Poll};
+
+use super::driver::{runtime_gone, Handle};
+use super::scheduled_io::{Direction, Ready, ReadyEvent, ScheduledIo, SharedWaiter};
+use crate::loom::sync::Arc;
+
+/// A mio source registered with a reactor, read and write, edge-triggered, once.
+pub(crate) struct Registered<S: mio::event::Source> {
+    io: S,
+    handle: Handle,
+    token: usize,
+    scheduled_io: Arc<ScheduledIo>,
+}
+
+impl<S: mio::event::Source> Registered<S> {
+    /// Registers `io` with the reactor of the current runtime.
+    ///
+    /// # Errors
+    /// The runtime has shut down, or the OS refused the registration.
+    ///
+    /// # Panics
+    /// Outside a tourbillon runtime.
+    pub(crate) fn new(io: S) -> io::Result<Registered<S>> {
+        let handle = crate::runtime::Handle::current().driver().io.clone();
+        Registered::with_handle(io, handle)
+    }
+
+    /// Registers `io` with the reactor behind `handle`.
+    ///
+    /// # Errors
+    /// The reactor has shut down, or the OS refused the registration.
+    pub(crate) fn with_handle(mut io: S, handle: Handle) -> io::Result<Registered<S>> {
+        let (token, scheduled_io) = handle.register(&mut io)?;
+        // Nothing is known yet, so both directions count as ready (rule 1): the first
+        // operation tries its syscall, and data that is already there costs no wait.
+        scheduled_io.set_readiness(Ready::READABLE | Ready::WRITABLE);
+        Ok(Registered {
+            io,
+            handle,
+            token,
+            scheduled_io,
+        })
+    }
+
+    /// The source, for syscalls that need no readiness (addresses, options, `shutdown`).
+    pub(crate) fn get_ref(&self) -> &S {
+        &self.io
+    }
+
+    /// The reactor this source is registered with (accepted streams join their listener's).
+    pub(crate) fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    /// Runs `op` until it does not return `WouldBlock`, waiting for readiness in `direction`
+    /// between attempts, in the direction's owner slot (rules 1-4).
+    pub(crate) fn poll_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        op: impl FnMut(&S) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        ready!(crate::task::coop::poll_proceed(cx));
+        self.poll_io_with(direction, op, |io| io.poll_ready(cx, direction), |_| false)
+    }
+
+    /// [`poll_io`](Self::poll_io) for a stream read or write of `len` bytes: a short transfer
+    /// clears the readiness (rule 3).
+    pub(crate) fn poll_io_stream(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        len: usize,
+        op: impl FnMut(&S) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        ready!(crate::task::coop::poll_proceed(cx));
+        let drained = |&n: &usize| n > 0 && n < len;
+        self.poll_io_with(direction, op, |io| io.poll_ready(cx, direction), drained)
+    }
+
+    /// [`poll_io_stream`](Self::poll_io_stream) as a future.
+    pub(crate) async fn async_io_stream(
+        &self,
+        direction: Direction,
+        len: usize,
+        mut op: impl FnMut(&S) -> io::Result<usize>,
+    ) -> io::Result<usize> {
+        poll_fn(|cx| self.poll_io_stream(cx, direction, len, &mut op)).await
+    }
+
+    /// [`poll_io`](Self::poll_io) as a future for methods that take `&self`: waits in a slot of its own,
+    /// freed when the future is dropped (rule 4).
+    pub(crate) async fn async_io_shared<R>(
+        &self,
+        direction: Direction,
+        mut op: impl FnMut(&S) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let mut waiter = SharedWaiter::new(&self.scheduled_io, direction);
+        poll_fn(|cx| {
+            ready!(crate::task::coop::poll_proceed(cx));
+            self.poll_io_with(direction, &mut op, |_| waiter.poll_ready(cx), |_| false)
+        })
+        .await
+    }
+
+    /// The try-then-wait loop (rules 1-3); `wait` registers the task in its slot, `drained`
+    /// says whether a successful result proves the direction drained (rule 3).
+    fn poll_io_with<R>(
+        &self,
+        direction: Direction,
+        mut op: impl FnMut(&S) -> io::Result<R>,
+        mut wait: impl FnMut(&ScheduledIo) -> Poll<ReadyEvent>,
+        drained: impl Fn(&R) -> bool,
+    ) -> Poll<io::Result<R>> {
+        loop {
+            let event = self.scheduled_io.ready_event(direction);
+            if event.is_shutdown() {
+                return Poll::Ready(Err(runtime_gone()));
+            }
+            if !event.is_ready() {
+                // Rule 2: known drained; wait for the next event instead of a failing syscall.
+                if ready!(wait(&self.scheduled_io)).is_shutdown() {
+                    return Poll::Ready(Err(runtime_gone()));
+                }
+                continue;
+            }
+            match op(&self.io) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.scheduled_io.clear_readiness(event);
+                }
+                Ok(result) => {
+                    if drained(&result) {
+                        self.scheduled_io.clear_readiness(event);
+                    }
+                    return Poll::Ready(Ok(result));
+                }
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
+    }
+
+    /// Waits until `direction` is ready; returns the event to clear if the readiness turns out
+    /// to be stale.
+    pub(crate) fn poll_ready(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+    ) -> Poll<io::Result<ReadyEvent>> {
+        let event = ready!(self.scheduled_io.poll_ready(cx, direction));
+        if event.is_shutdown() {
+            Poll::Ready(Err(runtime_gone()))
+        } else {
+            Poll::Ready(Ok(event))
+        }
+    }
+
+    /// Clears the readiness `event` saw, unless a newer event arrived since.
+    pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
+        self.scheduled_io.clear_readiness(event);
+    }
+}
+
+impl<S: mio::event::Source> Drop for Registered<S> {
+    fn drop(&mut self) {
+        // Rule 5: deregister while the fd is open; the field drops after this and closes it.
+        // A failure means the OS already forgot the fd; the slot is released either way.
+        let _ = self.handle.deregister(&mut self.io, self.token);
+    }
+}
+
+impl<S: mio::event::Source + std::fmt::Debug> std::fmt::Debug for Registered<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registered")
+            .field("io", &self.io)
+            .field("token", &self.token)
+            .field("readiness", &self.scheduled_io)
+            .finish()
+    }
+}

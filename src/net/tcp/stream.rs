@@ -1,0 +1,453 @@
+//! [`TcpStream`]: a connected TCP socket.
+//!
+//! The read and write paths are written once, on `&TcpStream` (mio sockets are `Read` and
+//! `Write` through `&`); the stream's `&mut self` methods and both kinds of halves call them.
+//! `&mut self` (or owning a half) is what keeps to one reader and one writer at a time.
+//!
+//! Connect follows mio's recipe: a non-blocking `connect(2)`, wait until writable, then
+//! `SO_ERROR` (`take_error`) says whether it failed; `peer_addr` failing with `NotConnected`
+//! means the writability was spurious, so clear it and wait again.
+
+use std::fmt;
+use std::io::{self, IoSlice, Read, Write};
+use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
+use std::task::{ready, Context, Poll};
+
+use super::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
+use crate::io::{Direction, Registered};
+use crate::loom::sync::Arc;
+
+/// A TCP connection.
+///
+/// Read and write with the inherent async methods, or through `futures_io::AsyncRead` /
+/// `AsyncWrite` (and so with `futures_util::io::{AsyncReadExt, AsyncWriteExt}`). Dropping the
+/// stream deregisters it and closes the socket.
+///
+/// # Examples
+///
+/// ```
+/// use tourbillon::net::{TcpListener, TcpStream};
+///
+/// # tourbillon::block_on(async {
+/// let listener = TcpListener::bind("127.0.0.1:0").await?;
+/// let mut client = TcpStream::connect(listener.local_addr()?).await?;
+/// let (mut server, _) = listener.accept().await?;
+///
+/// client.write_all(b"hello").await?;
+/// let mut buf = [0; 5];
+/// let mut got = 0;
+/// while got < buf.len() {
+///     got += server.read(&mut buf[got..]).await?;
+/// }
+/// assert_eq!(&buf, b"hello");
+/// # std::io::Result::Ok(())
+/// # }).unwrap();
+/// ```
+pub struct TcpStream {
+    io: Registered<mio::net::TcpStream>,
+}
+
+impl TcpStream {
+    pub(super) fn from_registered(io: Registered<mio::net::TcpStream>) -> TcpStream {
+        TcpStream { io }
+    }
+
+    /// Connects to the first address `addr` resolves to that accepts the connection.
+    ///
+    /// # Errors
+    /// Every address failed (the last error is returned: `ConnectionRefused` for a closed
+    /// port, as soon as the OS reports it), or `addr` resolved to none.
+    ///
+    /// # Panics
+    /// Outside a tourbillon runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use tourbillon::net::{TcpListener, TcpStream};
+    ///
+    /// # tourbillon::block_on(async {
+    /// let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let addr = listener.local_addr()?;
+    /// assert!(TcpStream::connect(addr).await.is_ok());
+    ///
+    /// drop(listener);
+    /// let refused = TcpStream::connect(addr).await.unwrap_err();
+    /// assert_eq!(refused.kind(), ErrorKind::ConnectionRefused);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
+        let mut last_error = None;
+        for addr in addr.to_socket_addrs()? {
+            match TcpStream::connect_addr(addr).await {
+                Ok(stream) => return Ok(stream),
+                Err(e) => last_error = Some(e),
+            }
+        }
+        Err(last_error.unwrap_or_else(crate::net::no_addresses))
+    }
+
+    async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
+        let stream = TcpStream {
+            io: Registered::new(mio::net::TcpStream::connect(addr)?)?,
+        };
+        std::future::poll_fn(|cx| stream.poll_connected(cx)).await?;
+        Ok(stream)
+    }
+
+    fn poll_connected(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        loop {
+            let event = ready!(self.io.poll_ready(cx, Direction::Write))?;
+            if let Some(e) = self.io.get_ref().take_error()? {
+                return Poll::Ready(Err(e));
+            }
+            match self.io.get_ref().peer_addr() {
+                Ok(_) => return Poll::Ready(Ok(())),
+                Err(e) if e.kind() == io::ErrorKind::NotConnected => {
+                    self.io.clear_readiness(event);
+                }
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
+    }
+
+    /// Wraps a stream connected with the standard library; it is switched to non-blocking mode.
+    ///
+    /// # Errors
+    /// The socket could not be made non-blocking or registered with the reactor.
+    ///
+    /// # Panics
+    /// Outside a tourbillon runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # tourbillon::block_on(async {
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let std_stream = std::net::TcpStream::connect(listener.local_addr()?)?;
+    /// let stream = tourbillon::net::TcpStream::from_std(std_stream)?;
+    /// assert_eq!(stream.peer_addr()?, listener.local_addr()?);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
+        stream.set_nonblocking(true)?;
+        Ok(TcpStream {
+            io: Registered::new(mio::net::TcpStream::from_std(stream))?,
+        })
+    }
+
+    /// Reads into `buf`; returns how many bytes were read. `Ok(0)` means the peer shut down its
+    /// writing side (or `buf` is empty); every later read returns `Ok(0)` too.
+    ///
+    /// # Errors
+    /// The OS error of `read(2)` (`ConnectionReset`, ...), or the runtime is gone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::net::Shutdown;
+    /// use tourbillon::net::{TcpListener, TcpStream};
+    ///
+    /// # tourbillon::block_on(async {
+    /// let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let client = TcpStream::connect(listener.local_addr()?).await?;
+    /// let (mut server, _) = listener.accept().await?;
+    /// client.shutdown(Shutdown::Write)?;
+    /// assert_eq!(server.read(&mut [0; 16]).await?, 0);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.read_shared(buf).await
+    }
+
+    /// Writes some of `buf`; returns how many bytes were written.
+    ///
+    /// # Errors
+    /// The OS error of `write(2)` (`BrokenPipe`, `ConnectionReset`, ...), or the runtime is gone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use tourbillon::net::{TcpListener, TcpStream};
+    /// # tourbillon::block_on(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let mut stream = TcpStream::connect(listener.local_addr()?).await?;
+    /// let written = stream.write(b"ping").await?;
+    /// assert!(written > 0 && written <= 4);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.write_shared(buf).await
+    }
+
+    /// Writes all of `buf`, waiting for the socket to drain as often as needed.
+    ///
+    /// # Errors
+    /// As [`write`](Self::write); `WriteZero` if the socket accepts no more bytes. Part of `buf`
+    /// may have been written when an error is returned.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use tourbillon::net::{TcpListener, TcpStream};
+    /// # tourbillon::block_on(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let mut stream = TcpStream::connect(listener.local_addr()?).await?;
+    /// stream.write_all(b"GET / HTTP/1.1\r\n\r\n").await?;
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.write_all_shared(buf).await
+    }
+
+    /// Does nothing and succeeds: a TCP socket has no user-space buffer, every `write` has
+    /// already reached the kernel. (Here so code written against buffered writers reads the
+    /// same.)
+    ///
+    /// # Errors
+    /// Never.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use tourbillon::net::{TcpListener, TcpStream};
+    /// # tourbillon::block_on(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let mut stream = TcpStream::connect(listener.local_addr()?).await?;
+    /// stream.write_all(b"ping").await?;
+    /// stream.flush().await?;
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
+    /// Shuts down the read side, the write side, or both (`shutdown(2)`). After
+    /// `Shutdown::Write` the peer reads EOF once it has read everything sent before.
+    ///
+    /// # Errors
+    /// The OS error of `shutdown(2)` (`NotConnected` if the peer already reset).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::net::Shutdown;
+    /// # use tourbillon::net::{TcpListener, TcpStream};
+    /// # tourbillon::block_on(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let stream = TcpStream::connect(listener.local_addr()?).await?;
+    /// stream.shutdown(Shutdown::Write)?;
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.io.get_ref().shutdown(how)
+    }
+
+    /// Sets `TCP_NODELAY`: when `true`, small writes go out at once instead of being coalesced
+    /// (Nagle's algorithm off).
+    ///
+    /// # Errors
+    /// The OS error of `setsockopt(2)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use tourbillon::net::{TcpListener, TcpStream};
+    /// # tourbillon::block_on(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let stream = TcpStream::connect(listener.local_addr()?).await?;
+    /// stream.set_nodelay(true)?;
+    /// assert!(stream.nodelay()?);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        self.io.get_ref().set_nodelay(nodelay)
+    }
+
+    /// Whether `TCP_NODELAY` is set.
+    ///
+    /// # Errors
+    /// The OS error of `getsockopt(2)`.
+    ///
+    /// # Examples
+    ///
+    /// See [`set_nodelay`](Self::set_nodelay).
+    pub fn nodelay(&self) -> io::Result<bool> {
+        self.io.get_ref().nodelay()
+    }
+
+    /// The address of the peer.
+    ///
+    /// # Errors
+    /// The OS error of `getpeername(2)` (`NotConnected` after a reset).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use tourbillon::net::{TcpListener, TcpStream};
+    /// # tourbillon::block_on(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let stream = TcpStream::connect(listener.local_addr()?).await?;
+    /// assert_eq!(stream.peer_addr()?, listener.local_addr()?);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().peer_addr()
+    }
+
+    /// The local address of the socket.
+    ///
+    /// # Errors
+    /// The OS error of `getsockname(2)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use tourbillon::net::{TcpListener, TcpStream};
+    /// # tourbillon::block_on(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let stream = TcpStream::connect(listener.local_addr()?).await?;
+    /// assert!(stream.local_addr()?.ip().is_loopback());
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// Borrows the stream as a read half and a write half that can be driven concurrently
+    /// (for example by two futures joined in one task).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use tourbillon::net::{TcpListener, TcpStream};
+    /// # tourbillon::block_on(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let mut stream = TcpStream::connect(listener.local_addr()?).await?;
+    /// let (_reader, mut writer) = stream.split();
+    /// writer.write_all(b"ping").await?;
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub fn split(&mut self) -> (ReadHalf<'_>, WriteHalf<'_>) {
+        (ReadHalf::new(self), WriteHalf::new(self))
+    }
+
+    /// Splits the stream into owned halves that can move to different tasks. Dropping the
+    /// write half shuts down the write side; the socket closes when both halves are dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use tourbillon::net::{TcpListener, TcpStream};
+    /// # tourbillon::block_on(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let stream = TcpStream::connect(listener.local_addr()?).await?;
+    /// let (_reader, mut writer) = stream.into_split();
+    /// let writing = tourbillon::spawn(async move { writer.write_all(b"ping").await });
+    /// writing.await.unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
+        let shared = Arc::new(self);
+        (
+            OwnedReadHalf::new(shared.clone()),
+            OwnedWriteHalf::new(shared),
+        )
+    }
+
+    // === the read and write paths, shared with the halves ===
+
+    pub(super) fn poll_read_shared(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let len = buf.len();
+        self.io
+            .poll_io_stream(cx, Direction::Read, len, |mut socket| socket.read(buf))
+    }
+
+    pub(super) fn poll_write_shared(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.io
+            .poll_io_stream(cx, Direction::Write, buf.len(), |mut socket| {
+                socket.write(buf)
+            })
+    }
+
+    pub(super) fn poll_write_vectored_shared(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_io(cx, Direction::Write, |mut socket| {
+            socket.write_vectored(bufs)
+        })
+    }
+
+    pub(super) fn poll_close_shared(&self) -> Poll<io::Result<()>> {
+        Poll::Ready(self.shutdown(Shutdown::Write))
+    }
+
+    pub(super) async fn read_shared(&self, buf: &mut [u8]) -> io::Result<usize> {
+        let len = buf.len();
+        self.io
+            .async_io_stream(Direction::Read, len, |mut socket| socket.read(buf))
+            .await
+    }
+
+    pub(super) async fn write_shared(&self, buf: &[u8]) -> io::Result<usize> {
+        self.io
+            .async_io_stream(Direction::Write, buf.len(), |mut socket| socket.write(buf))
+            .await
+    }
+
+    pub(super) async fn write_all_shared(&self, mut buf: &[u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            match self.write_shared(buf).await? {
+                0 => return Err(io::ErrorKind::WriteZero.into()),
+                n => buf = &buf[n..],
+            }
+        }
+        Ok(())
+    }
+}
+
+delegate_async_read!(TcpStream, stream => stream);
+delegate_async_write!(TcpStream, stream => stream);
+
+impl fmt::Debug for TcpStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.io.fmt(f)
+    }
+}
+
+#[cfg(unix)]
+impl std::os::fd::AsRawFd for TcpStream {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.io.get_ref().as_raw_fd()
+    }
+}
+
+#[cfg(unix)]
+impl std::os::fd::AsFd for TcpStream {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.io.get_ref().as_fd()
+    }
+}

@@ -1,0 +1,55 @@
+//! Helpers shared by the networking tests.
+
+#![allow(dead_code)] // each test file uses a different subset
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use tourbillon::{Builder, Runtime};
+
+/// A generous upper bound for one test: a hang fails the test instead of stalling CI.
+pub const DEADLINE: Duration = Duration::from_secs(60);
+
+/// Runs `test` on its own thread and fails if it does not finish within [`DEADLINE`].
+pub fn within_deadline(test: impl FnOnce() + Send + 'static) {
+    let (done, finished) = mpsc::channel();
+    let runner = std::thread::spawn(move || {
+        test();
+        let _ = done.send(());
+    });
+    match finished.recv_timeout(DEADLINE) {
+        Ok(()) => runner.join().unwrap(),
+        Err(mpsc::RecvTimeoutError::Disconnected) => {
+            // The test panicked: re-raise its panic here.
+            std::panic::resume_unwind(runner.join().unwrap_err())
+        }
+        Err(mpsc::RecvTimeoutError::Timeout) => panic!("test still running after {DEADLINE:?}"),
+    }
+}
+
+pub fn multi_thread() -> Runtime {
+    Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap()
+}
+
+pub fn current_thread() -> Runtime {
+    Builder::new_current_thread().build().unwrap()
+}
+
+/// The number of file descriptors this process has open.
+pub fn open_fds() -> usize {
+    // `read_dir` holds one descriptor of its own while it lists: the same in every call.
+    std::fs::read_dir("/proc/self/fd").unwrap().count()
+}
+
+/// User + system CPU time of this process, in clock ticks (usually 100 per second).
+pub fn process_cpu_ticks() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    // Skip the command name, which is in parentheses and may contain spaces.
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line: 12th and 13th after the name.
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
