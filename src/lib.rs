@@ -30,5 +30,9 @@ pub(crate) mod scheduler;
 pub mod task;
 pub mod time;
 
+#[cfg(loom)]
+#[doc(hidden)]
+pub mod loom_api;
+
 pub use runtime::{block_on, spawn, Builder, Handle, Runtime, RuntimeMetrics, TryCurrentError};
 pub use task::{JoinError, JoinHandle};

@@ -84,8 +84,8 @@ impl Handle {
         F::Output: Send + 'static,
     {
         match &self.scheduler {
-            Scheduler::MultiThread(s) => s.spawn(future),
-            Scheduler::CurrentThread(s) => s.spawn(future),
+            Scheduler::MultiThread(s) => multi_thread::Handle::spawn(s, future),
+            Scheduler::CurrentThread(s) => current_thread::Handle::spawn(s, future),
         }
     }
 
@@ -108,7 +108,7 @@ impl Handle {
         let _in_runtime = context::enter_runtime();
         let _current = context::set_current(self);
         match &self.scheduler {
-            Scheduler::CurrentThread(s) => s.block_on(future),
+            Scheduler::CurrentThread(s) => current_thread::Handle::block_on(s, future),
             Scheduler::MultiThread(_) => park_thread_block_on(future),
         }
     }

@@ -172,7 +172,9 @@ impl Runtime {
             let _current = context::set_current(&self.handle);
             match &self.handle.scheduler {
                 handle::Scheduler::MultiThread(scheduler) => scheduler.finish_shutdown(),
-                handle::Scheduler::CurrentThread(scheduler) => scheduler.shutdown(),
+                handle::Scheduler::CurrentThread(scheduler) => {
+                    crate::scheduler::current_thread::Handle::shutdown(scheduler)
+                }
             }
         }
         let left = deadline.map(|d| d.saturating_duration_since(std::time::Instant::now()));

@@ -109,14 +109,14 @@ impl Wake for BlockOnWaker {
 // === impl Handle ===
 
 impl Handle {
-    pub(crate) fn spawn<F>(self: &Arc<Self>, future: F) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(this: &Arc<Self>, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (join, notified) = crate::task::spawn_task(future, self.clone(), &self.owned);
+        let (join, notified) = crate::task::spawn_task(future, this.clone(), &this.owned);
         if let Some(task) = notified {
-            self.schedule(task);
+            this.schedule(task);
         }
         join
     }
@@ -146,10 +146,10 @@ impl Handle {
     }
 
     /// Runs `future` to completion on this thread, running the spawned tasks meanwhile.
-    pub(crate) fn block_on<F: Future>(self: &Arc<Self>, future: F) -> F::Output {
-        let core = self.take_core();
+    pub(crate) fn block_on<F: Future>(this: &Arc<Self>, future: F) -> F::Output {
+        let core = this.take_core();
         let running = Running {
-            handle: self.clone(),
+            handle: this.clone(),
             queue: RefCell::new(core.queue),
             deferred: RefCell::new(core.deferred),
             driver: RefCell::new(Some(core.driver)),
@@ -174,16 +174,16 @@ impl Handle {
     }
 
     /// Drops every task: called once, when the runtime is dropped.
-    pub(crate) fn shutdown(self: &Arc<Self>) {
+    pub(crate) fn shutdown(this: &Arc<Self>) {
         // Release: nothing reads this but the assertion below; it only marks the state.
-        self.shutdown.store(true, Release);
-        self.owned.close_and_shutdown_all();
+        this.shutdown.store(true, Release);
+        this.owned.close_and_shutdown_all();
         // Dropping futures may have woken tasks; their entries are dropped here.
-        if let Some(core) = self.core.lock().unwrap().as_mut() {
+        if let Some(core) = this.core.lock().unwrap().as_mut() {
             core.queue.clear();
         }
-        self.injector.close_and_drain();
-        self.driver_handle.shutdown();
+        this.injector.close_and_drain();
+        this.driver_handle.shutdown();
     }
 }
 

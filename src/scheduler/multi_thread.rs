@@ -138,14 +138,14 @@ impl Handle {
         self.remotes.len()
     }
 
-    pub(crate) fn spawn<F>(self: &Arc<Self>, future: F) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(this: &Arc<Self>, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (join, notified) = crate::task::spawn_task(future, self.clone(), &self.owned);
+        let (join, notified) = crate::task::spawn_task(future, this.clone(), &this.owned);
         if let Some(task) = notified {
-            self.schedule_task(task, false);
+            this.schedule_task(task, false);
         }
         join
     }
