@@ -6,5 +6,415 @@
 //! such module. Nothing here is a public API: it changes whenever the models do.
 
 // === task and scheduler (loom-tests/tests/{task,injector,local_queue,parker,idle,shutdown}.rs) ===
+//
+// Thin wrappers: the internals are `pub(crate)` (and generic over the crate-private `Schedule`
+// trait), so each model-facing type here owns one of them and forwards to its real methods.
+// Nothing below re-implements a protocol; each method is one call into the library.
+
+pub use core_api::*;
+
+mod core_api {
+    use crate::loom::sync::{Arc, Mutex};
+    use crate::runtime::driver::{Driver, DriverHandle};
+    use crate::scheduler::{injector, local, multi_thread, park};
+    use crate::task::{JoinHandle, Notified, OwnedTasks, RawTask, Schedule};
+    use std::collections::VecDeque;
+    use std::future::Future;
+    use std::time::Duration;
+
+    // === TestScheduler: a run queue for the task models ===
+
+    /// A minimal scheduler for the task models: woken tasks wait in a FIFO (a loom `Mutex`),
+    /// and the model decides which thread runs them with [`TestScheduler::run_one`]. Spawning
+    /// uses the real `spawn_task` and `OwnedTasks`, so completion and shutdown take the same
+    /// paths as under a runtime.
+    #[derive(Clone)]
+    pub struct TestScheduler {
+        shared: Arc<Shared>,
+    }
+
+    struct Shared {
+        queue: Mutex<Queue>,
+        owned: OwnedTasks,
+    }
+
+    struct Queue {
+        tasks: VecDeque<Notified<TestScheduler>>,
+        /// Set by `shutdown`: later wakes drop their entry instead of queueing it.
+        closed: bool,
+    }
+
+    impl Schedule for TestScheduler {
+        fn schedule(&self, task: Notified<Self>) {
+            let mut queue = self.shared.queue.lock().unwrap();
+            if queue.closed {
+                drop(queue);
+                drop(task);
+            } else {
+                queue.tasks.push_back(task);
+            }
+        }
+
+        fn release(&self, task: RawTask) -> bool {
+            self.shared.owned.remove(task)
+        }
+    }
+
+    impl Default for TestScheduler {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+
+    impl TestScheduler {
+        /// An empty scheduler. Call [`TestScheduler::shutdown`] before the model ends: queued
+        /// tasks hold the scheduler, so it would otherwise leak (and loom says so).
+        pub fn new() -> TestScheduler {
+            TestScheduler {
+                shared: Arc::new(Shared {
+                    queue: Mutex::new(Queue {
+                        tasks: VecDeque::new(),
+                        closed: false,
+                    }),
+                    owned: OwnedTasks::new(),
+                }),
+            }
+        }
+
+        /// Spawns `future` and queues its first run here.
+        pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+        where
+            F: Future + Send + 'static,
+            F::Output: Send + 'static,
+        {
+            let (join, notified) =
+                crate::task::spawn_task(future, self.clone(), &self.shared.owned);
+            if let Some(task) = notified {
+                self.schedule(task);
+            }
+            join
+        }
+
+        /// Spawns `future` and hands its first run-queue entry to the caller (to push onto the
+        /// queue under test) instead of queueing it here.
+        pub fn spawn_entry<F>(&self, future: F) -> (JoinHandle<F::Output>, Task)
+        where
+            F: Future + Send + 'static,
+            F::Output: Send + 'static,
+        {
+            let (join, notified) =
+                crate::task::spawn_task(future, self.clone(), &self.shared.owned);
+            (
+                join,
+                Task(notified.expect("spawn on a shut-down TestScheduler")),
+            )
+        }
+
+        /// Pops the oldest queued entry and runs it. `false` if the queue was empty.
+        pub fn run_one(&self) -> bool {
+            // The lock is released before the poll: the task may wake itself.
+            let task = self.shared.queue.lock().unwrap().tasks.pop_front();
+            match task {
+                Some(task) => {
+                    task.run();
+                    true
+                }
+                None => false,
+            }
+        }
+
+        /// Runs queued tasks until the queue is empty; returns how many runs that took.
+        pub fn run_until_idle(&self) -> usize {
+            let mut runs = 0;
+            while self.run_one() {
+                runs += 1;
+            }
+            runs
+        }
+
+        /// Queued entries.
+        pub fn queued(&self) -> usize {
+            self.shared.queue.lock().unwrap().tasks.len()
+        }
+
+        /// Tasks bound and not yet completed or shut down.
+        pub fn alive(&self) -> usize {
+            self.shared.owned.alive()
+        }
+
+        /// Runtime shutdown: cancel every task (the real `close_and_shutdown_all`) and drop the
+        /// queued entries; later wakes drop theirs.
+        pub fn shutdown(&self) {
+            self.shared.owned.close_and_shutdown_all();
+            let tasks = {
+                let mut queue = self.shared.queue.lock().unwrap();
+                queue.closed = true;
+                std::mem::take(&mut queue.tasks)
+            };
+            drop(tasks);
+        }
+    }
+
+    /// One run-queue entry (a `Notified`: one reference to a `NOTIFIED` task).
+    pub struct Task(Notified<TestScheduler>);
+
+    impl Task {
+        /// Polls the task, consuming the entry.
+        pub fn run(self) {
+            self.0.run();
+        }
+    }
+
+    impl std::fmt::Debug for Task {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("Task")
+        }
+    }
+
+    // === the injector ===
+
+    /// `scheduler::injector::Injector` over [`Task`]s.
+    pub struct Injector(injector::Injector<TestScheduler>);
+
+    /// The outcome of a pop (mirrors `injector::Pop`).
+    #[derive(Debug)]
+    pub enum Pop<T> {
+        /// Got something.
+        Task(T),
+        /// Nothing queued.
+        Empty,
+        /// Another consumer holds the token.
+        Busy,
+        /// A producer is between its swap and its link.
+        Inconsistent,
+    }
+
+    fn pop_from<T, U>(pop: injector::Pop<T>, f: impl FnOnce(T) -> U) -> Pop<U> {
+        match pop {
+            injector::Pop::Task(t) => Pop::Task(f(t)),
+            injector::Pop::Empty => Pop::Empty,
+            injector::Pop::Busy => Pop::Busy,
+            injector::Pop::Inconsistent => Pop::Inconsistent,
+        }
+    }
+
+    impl Default for Injector {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+
+    impl Injector {
+        /// An empty, open injector.
+        pub fn new() -> Injector {
+            Injector(injector::Injector::new())
+        }
+        /// `Injector::push`.
+        pub fn push(&self, task: Task) {
+            self.0.push(task.0);
+        }
+        /// `Injector::push_batch`.
+        pub fn push_batch(&self, tasks: Vec<Task>) {
+            self.0.push_batch(tasks.into_iter().map(|t| t.0));
+        }
+        /// `Injector::pop`.
+        pub fn pop(&self) -> Pop<Task> {
+            pop_from(self.0.pop(), Task)
+        }
+        /// `Injector::pop_batch`.
+        pub fn pop_batch(&self, max: usize, mut sink: impl FnMut(Task)) -> Pop<usize> {
+            pop_from(self.0.pop_batch(max, |t| sink(Task(t))), |n| n)
+        }
+        /// `Injector::len`.
+        pub fn len(&self) -> usize {
+            self.0.len()
+        }
+        /// `Injector::is_empty`.
+        pub fn is_empty(&self) -> bool {
+            self.0.is_empty()
+        }
+        /// `Injector::close_and_drain`.
+        pub fn close_and_drain(&self) {
+            self.0.close_and_drain();
+        }
+    }
+
+    // === the local queue ===
+
+    /// Slots per local ring (4 under loom).
+    pub const LOCAL_CAPACITY: usize = local::CAPACITY;
+
+    /// A new local ring: the owner's end and the thieves' end.
+    pub fn local_queue() -> (Local, Stealer) {
+        let (local, steal) = local::new();
+        (Local(local), Stealer(steal))
+    }
+
+    /// The owner's end of a local ring (`local::Local`).
+    pub struct Local(local::Local<TestScheduler>);
+
+    impl Local {
+        /// `Local::push_back_or_overflow`.
+        pub fn push_back_or_overflow(&mut self, task: Task, injector: &Injector) {
+            self.0.push_back_or_overflow(task.0, &injector.0);
+        }
+        /// `Local::pop`.
+        pub fn pop(&mut self) -> Option<Task> {
+            self.0.pop().map(Task)
+        }
+        /// `Local::len`.
+        pub fn len(&self) -> usize {
+            self.0.len()
+        }
+        /// `Local::len() == 0`.
+        pub fn is_empty(&self) -> bool {
+            self.0.len() == 0
+        }
+    }
+
+    /// The thieves' end of a local ring (`local::Steal`).
+    #[derive(Clone)]
+    pub struct Stealer(local::Steal<TestScheduler>);
+
+    impl Stealer {
+        /// `Steal::steal_into`: half of this ring into `dst`, one task returned to run.
+        pub fn steal_into(&self, dst: &mut Local) -> Option<Task> {
+            self.0.steal_into(&mut dst.0).map(Task)
+        }
+        /// `Steal::len`.
+        pub fn len(&self) -> usize {
+            self.0.len()
+        }
+        /// `Steal::len() == 0`.
+        pub fn is_empty(&self) -> bool {
+            self.0.len() == 0
+        }
+    }
+
+    // === the parker ===
+
+    /// A worker's `park::Parker`, with the reactor it may park in. The reactor is a real mio
+    /// one: under loom only non-blocking turns are used (see [`Parker::park_driver_timeout`]).
+    pub struct Parker {
+        parker: park::Parker,
+        driver: Mutex<Driver>,
+        handle: DriverHandle,
+    }
+
+    impl Parker {
+        /// A parker with no token.
+        ///
+        /// # Panics
+        /// If the OS refuses to create the reactor.
+        pub fn new() -> Parker {
+            let (driver, handle) = Driver::new().expect("reactor");
+            Parker {
+                parker: park::Parker::new(),
+                driver: Mutex::new(driver),
+                handle,
+            }
+        }
+        /// `Parker::park`: block until the token is there, consume it.
+        pub fn park(&self) {
+            self.parker.park();
+        }
+        /// `Parker::park_driver` with a timeout that has already run out: park in the
+        /// reactor, which returns at once (loom cannot block in `epoll_wait`). The token is
+        /// consumed if it was there.
+        pub fn park_driver_timeout(&self) {
+            let mut driver = self.driver.lock().unwrap();
+            self.parker
+                .park_driver(&mut driver, &self.handle, Some(Duration::ZERO));
+        }
+        /// `Parker::unpark`.
+        pub fn unpark(&self) {
+            self.parker.unpark(&self.handle);
+        }
+    }
+
+    impl Drop for Parker {
+        fn drop(&mut self) {
+            self.handle.shutdown();
+        }
+    }
+
+    // === the multi-thread scheduler ===
+
+    /// A multi-thread scheduler without its threads: the model runs each [`Worker`] on a loom
+    /// thread of its choosing. Workers never become the thread's `CURRENT` here (loom's
+    /// threads share one OS thread's `thread_local!`s), so every wake is a remote one: it goes
+    /// to the injector and may unpark a sleeper (idle.rs rule 1).
+    pub struct MultiThread {
+        handle: Arc<multi_thread::Handle>,
+        workers: Vec<Worker>,
+    }
+
+    /// One worker of a [`MultiThread`]: the real `multi_thread::Worker`.
+    pub struct Worker(multi_thread::Worker);
+
+    impl MultiThread {
+        /// A scheduler with `workers` workers (and a real mio reactor nobody will block in).
+        ///
+        /// # Panics
+        /// If the OS refuses to create the reactor.
+        pub fn new(workers: usize) -> MultiThread {
+            let (driver, driver_handle) = Driver::new().expect("reactor");
+            let (handle, locals) = multi_thread::create(workers, driver, driver_handle);
+            let workers = locals
+                .into_iter()
+                .enumerate()
+                .map(|(i, local)| Worker(multi_thread::Worker::new(handle.clone(), i, local)))
+                .collect();
+            MultiThread { handle, workers }
+        }
+
+        /// Takes the workers out, to move each onto a thread.
+        pub fn take_workers(&mut self) -> Vec<Worker> {
+            std::mem::take(&mut self.workers)
+        }
+
+        /// `Handle::spawn` from a thread that is not a worker.
+        pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+        where
+            F: Future + Send + 'static,
+            F::Output: Send + 'static,
+        {
+            multi_thread::Handle::spawn(&self.handle, future)
+        }
+
+        /// Runs `f` holding the reactor, so workers park on their futex parkers (see
+        /// `Handle::with_driver_held`). Run every worker thread inside this.
+        pub fn with_driver_held<R>(&self, f: impl FnOnce() -> R) -> R {
+            self.handle.with_driver_held(f)
+        }
+
+        /// `Handle::begin_shutdown`: workers stop after their current poll.
+        pub fn begin_shutdown(&self) {
+            self.handle.begin_shutdown();
+        }
+
+        /// `Handle::finish_shutdown`: after the workers exited, cancel every task, drain the
+        /// injector, shut the reactor down.
+        pub fn finish_shutdown(&self) {
+            self.handle.finish_shutdown();
+        }
+
+        /// Tasks spawned and not yet completed or shut down.
+        pub fn alive(&self) -> usize {
+            self.handle.owned.alive()
+        }
+    }
+
+    impl Worker {
+        /// The real worker loop (`Worker::run`): returns at shutdown, its queues drained.
+        pub fn run(self) {
+            self.0.run();
+        }
+        /// One turn of the loop: `true` if it found and ran a task.
+        pub fn run_tick(&self) -> bool {
+            self.0.run_tick()
+        }
+    }
+}
 
 // === reactor and timers (loom-tests/tests/{reactor,timers}.rs) ===

@@ -1,1 +1,65 @@
-//! Loom models live in `tests/`; this crate has no library code.
+//! Loom models live in `tests/`, one file per protocol; this library holds the few helpers
+//! they share. Build and run them with `scripts/loom.sh` (see README.md).
+#![cfg(loom)]
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::task::{Context, Poll};
+
+/// Runs `f` under loom. `LOOM_MAX_PREEMPTIONS` (default: 2) bounds the preemptions; `cap`, if
+/// given, lowers that bound for a model whose state space grows too fast beyond it.
+pub fn model(cap: Option<usize>, f: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    let bound = builder.preemption_bound.unwrap_or(2);
+    builder.preemption_bound = Some(cap.map_or(bound, |cap| bound.min(cap)));
+    builder.check(f);
+}
+
+/// A tally the model reads after joining its threads. It is a *std* atomic on purpose: loom
+/// does not see it, so it adds no interleavings (loom runs every thread on one OS thread, so
+/// it is exact).
+#[derive(Clone, Default)]
+pub struct Tally(std::sync::Arc<AtomicUsize>);
+
+impl Tally {
+    pub fn new() -> Tally {
+        Tally::default()
+    }
+    pub fn add(&self) {
+        self.0.fetch_add(1, SeqCst);
+    }
+    pub fn get(&self) -> usize {
+        self.0.load(SeqCst)
+    }
+}
+
+/// Counts its own drops in a [`Tally`]: put one in a future or an output to check it is
+/// dropped exactly once.
+pub struct DropCount(pub Tally);
+
+impl Drop for DropCount {
+    fn drop(&mut self) {
+        self.0.add();
+    }
+}
+
+/// A future from a closure, owning `guard` (dropped with the future).
+pub struct PollFn<F, G> {
+    f: F,
+    _guard: G,
+}
+
+impl<F, G> Unpin for PollFn<F, G> {}
+
+impl<T, F: FnMut(&mut Context<'_>) -> Poll<T>, G> Future for PollFn<F, G> {
+    type Output = T;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        (self.f)(cx)
+    }
+}
+
+/// `poll_fn` that also owns a drop guard.
+pub fn poll_fn<T, F: FnMut(&mut Context<'_>) -> Poll<T>, G>(guard: G, f: F) -> PollFn<F, G> {
+    PollFn { f, _guard: guard }
+}

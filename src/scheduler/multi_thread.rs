@@ -65,7 +65,7 @@ struct Remote {
 }
 
 /// A worker's own state, on its thread's stack.
-struct Worker {
+pub(crate) struct Worker {
     handle: Arc<Handle>,
     index: usize,
     local: RefCell<Local<Arc<Handle>>>,
@@ -110,14 +110,7 @@ pub(crate) fn create(
 
 /// The body of worker thread `index`. Returns at shutdown, its queues drained.
 pub(crate) fn run_worker(handle: Arc<Handle>, index: usize, local: Local<Arc<Handle>>) {
-    let worker = Worker {
-        handle,
-        index,
-        local: RefCell::new(local),
-        lifo: Cell::new(None),
-        is_searching: Cell::new(false),
-        tick: Cell::new(0),
-    };
+    let worker = Worker::new(handle, index, local);
     CURRENT.with(|current| current.set(&worker));
     let _reset = ResetCurrent;
     worker.run();
@@ -208,6 +201,17 @@ impl Handle {
     }
 }
 
+#[cfg(loom)]
+impl Handle {
+    /// Runs `f` holding the reactor, so no worker can take it and every worker parks on its
+    /// futex parker. A loom model needs this: a real `epoll_wait` would block the whole model
+    /// (loom runs its threads on one OS thread), and loom could not see it anyway.
+    pub(crate) fn with_driver_held<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _driver = self.driver.lock().unwrap();
+        f()
+    }
+}
+
 impl Schedule for Arc<Handle> {
     fn schedule(&self, task: Notified<Self>) {
         self.schedule_task(task, true);
@@ -225,24 +229,48 @@ impl Schedule for Arc<Handle> {
 // === impl Worker ===
 
 impl Worker {
+    /// Worker `index` of `handle`, owning `local`. `run_worker` also makes it the thread's
+    /// `CURRENT`; a loom model (loom_api.rs) does not, so every wake it sees is a remote one.
+    pub(crate) fn new(handle: Arc<Handle>, index: usize, local: Local<Arc<Handle>>) -> Worker {
+        Worker {
+            handle,
+            index,
+            local: RefCell::new(local),
+            lifo: Cell::new(None),
+            is_searching: Cell::new(false),
+            tick: Cell::new(0),
+        }
+    }
+
     fn shared(&self) -> &Handle {
         &self.handle
     }
 
-    fn run(&self) {
+    /// The worker loop: run what there is, park when there is nothing; drain at shutdown.
+    pub(crate) fn run(&self) {
         while !self.shared().is_shutdown() {
-            let tick = self.tick.get().wrapping_add(1);
-            self.tick.set(tick);
-            if tick % EVENT_INTERVAL == 0 {
-                self.poll_driver();
+            if !self.run_tick() {
+                self.park();
             }
-            if let Some(task) = self.next_task(tick).or_else(|| self.search()) {
-                self.run_task(task);
-                continue;
-            }
-            self.park();
         }
         self.drain();
+    }
+
+    /// One turn of the loop: finds one task and runs it (`true`), or finds none (`false`:
+    /// the caller parks).
+    pub(crate) fn run_tick(&self) -> bool {
+        let tick = self.tick.get().wrapping_add(1);
+        self.tick.set(tick);
+        if tick % EVENT_INTERVAL == 0 {
+            self.poll_driver();
+        }
+        match self.next_task(tick).or_else(|| self.search()) {
+            Some(task) => {
+                self.run_task(task);
+                true
+            }
+            None => false,
+        }
     }
 
     fn next_task(&self, tick: u32) -> Option<Notified<Arc<Handle>>> {
