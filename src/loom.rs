@@ -59,6 +59,11 @@ mod imp {
 
     /// Is this build a loom model? Capacities and spin counts shrink when it is.
     pub(crate) const IS_LOOM: bool = false;
+
+    /// See the loom side. Here every access of a store-then-load (Dekker) pair is `SeqCst`,
+    /// which already puts both in the single total order: nothing to add.
+    #[inline(always)]
+    pub(crate) fn dekker_fence() {}
 }
 
 #[cfg(loom)]
@@ -97,6 +102,16 @@ mod imp {
 
     /// Is this build a loom model? Capacities and spin counts shrink when it is.
     pub(crate) const IS_LOOM: bool = true;
+
+    /// Placed between the `SeqCst` store (or RMW) and the `SeqCst` load of a Dekker pair
+    /// ("I publish X, then look at Y" on one side, "I publish Y, then look at X" on the other).
+    /// In the C++/Rust model the `SeqCst` accesses alone forbid both sides missing each other;
+    /// loom, though, models `SeqCst` *accesses* as `AcqRel` (loom's README, "SeqCst accesses")
+    /// and only `SeqCst` *fences* as a total order, so it reports that race as possible. The
+    /// fence gives loom the order the real build already has; it costs nothing there.
+    pub(crate) fn dekker_fence() {
+        loom::sync::atomic::fence(loom::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 pub(crate) use imp::*;

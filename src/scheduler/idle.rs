@@ -52,6 +52,9 @@ impl Idle {
 
     /// Rule 1: should a producer wake someone? `SeqCst`: see the module docs.
     fn should_wake(&self) -> bool {
+        // The load half of the producer's Dekker pair (its push, then this): see
+        // `crate::loom::dekker_fence` for why loom needs the fence.
+        crate::loom::dekker_fence();
         let state = self.state.load(SeqCst);
         num_searching(state) == 0 && num_unparked(state) < self.num_workers
     }

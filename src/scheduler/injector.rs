@@ -19,7 +19,8 @@
 //!
 //! `len` counts the tasks pushed and not yet popped. Producers add *after* linking and
 //! consumers subtract after unlinking, so `len > 0` implies a task is (or is about to be)
-//! reachable, and `is_empty` costs one load. The idle protocol (idle.rs) reads it with `SeqCst`
+//! reachable, and `is_empty` costs one load. (A consumer may take a task before its producer
+//! has counted it: the counter then wraps briefly below zero, which `len` reports as 0.) The idle protocol (idle.rs) reads it with `SeqCst`
 //! against its own `SeqCst` counters: a worker going to sleep and a producer waking one cannot
 //! both miss each other.
 //!
@@ -87,7 +88,18 @@ impl<S: Schedule> Injector<S> {
 
     /// Tasks pushed and not yet popped. `SeqCst`: see "Length" in the module docs.
     pub(crate) fn len(&self) -> usize {
-        self.len.load(SeqCst)
+        let len = self.len.load(SeqCst);
+        // A consumer can take a task after its producer linked it but before that producer
+        // added it to `len`, so the counter briefly wraps below zero. Report that as empty:
+        // the producer's own increment (and its idle check) follows. Unclamped, `usize::MAX`
+        // reached `pop_injector_batch`'s `len / workers + 1` and overflowed (a debug-build
+        // panic with one worker). Found by loom-tests/tests/injector.rs, which asserts the
+        // bound.
+        if len > isize::MAX as usize {
+            0
+        } else {
+            len
+        }
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -256,17 +268,33 @@ impl<S: Schedule> Injector<S> {
     /// After a push or a pop: if the queue is closed, drop what is in it. If another thread
     /// holds the consumer token, it does this when it lets go (see "Closing").
     fn drain_if_closed(&self) {
-        // SeqCst: ordered after our push or token release (see "Closing").
-        while self.closed.load(SeqCst) && !self.is_empty() {
+        // SeqCst: ordered after our push, token release or close (see "Closing"). The raw counter, not `is_empty`: while it is wrapped below zero (see `len`) a
+        // producer has yet to count a task it linked, and it may miss `closed`, so we drain.
+        loop {
+            // Each caller reaches here right after a SeqCst write: a push's `len` increment, a
+            // token release, or `close`'s store. The check below is the load half of those
+            // Dekker pairs (see "Closing"); loom needs the fence to see their total order.
+            crate::loom::dekker_fence();
+            if !(self.closed.load(SeqCst) && self.len.load(SeqCst) != 0) {
+                return;
+            }
             let Some(token) = self.try_consume() else {
                 return;
             };
-            // On `Inconsistent` a producer is mid-push: it drains after linking (it sees
-            // `closed`), and the outer loop retries meanwhile.
+            let mut dropped = false;
             while let Pop::Task(task) = self.pop_inner() {
                 drop(task);
+                dropped = true;
             }
             token.release();
+            if !dropped {
+                // `len` says a task is there, yet none is reachable: a producer is between its
+                // swap and its link (`Inconsistent`), or between its link and its count. Its own
+                // check of `closed` is not sure to come after ours, so we do not leave the drain
+                // to it: retry until it has finished. A busy-wait needs the hint; under loom it is a yield, without
+                // which loom-tests/tests/injector.rs `close_vs_push_vs_pop` spins forever.
+                crate::loom::hint::spin_loop();
+            }
         }
     }
 }

@@ -173,6 +173,9 @@ impl Handle {
 
     /// idle.rs rule 4: the last searcher went to sleep; is there work it missed?
     fn notify_if_work_pending(&self) {
+        // The load half of the sleeper's Dekker pair (idle.rs, then the queue lengths): see
+        // `crate::loom::dekker_fence` for why loom needs the fence.
+        crate::loom::dekker_fence();
         let pending = !self.injector.is_empty() || self.remotes.iter().any(|r| r.steal.len() > 0);
         if pending {
             self.notify_parked();

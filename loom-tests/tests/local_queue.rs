@@ -1,0 +1,182 @@
+//! Loom model of a worker's local ring (src/scheduler/local.rs): owner push/pop, steal-half,
+//! and overflow into the injector. The ring has 4 slots under loom.
+//!
+//! Tasks are real task cells; each records its run in a tally. Threads keep what they take
+//! and the main thread runs everything after the joins, draining the rings and the injector,
+//! so every task must have run exactly once: a lost task leaks its cell (loom reports it), a
+//! task taken twice trips the state word's NOTIFIED assertion or runs twice.
+//!
+//! | scenario                     | proves                                                       |
+//! |------------------------------|--------------------------------------------------------------|
+//! | `owner_vs_one_stealer`       | owner push + pop racing a steal-half: nothing lost or doubled; a steal takes at most half |
+//! | `owner_vs_two_stealers`      | two thieves on one ring (one backs off while the other copies) |
+//! | `overflow_vs_stealer`        | a push onto a full ring moves half + 1 to the injector while a thief steals |
+//! | `push_reuses_stolen_slots`   | the owner refills slots a thief is still reading only after it is done (wrap-around) |
+#![cfg(loom)]
+
+use loom::thread;
+use loom_tests::{model, poll_fn, Tally};
+use std::task::Poll;
+use tourbillon::loom_api::{
+    local_queue, Injector, Local, Pop, Task, TestScheduler, LOCAL_CAPACITY,
+};
+
+fn tasks(sched: &TestScheduler, n: usize) -> (Vec<Task>, Vec<Tally>) {
+    (0..n)
+        .map(|_| {
+            let runs = Tally::new();
+            let r = runs.clone();
+            let (join, task) = sched.spawn_entry(poll_fn((), move |_| {
+                r.add();
+                Poll::Ready(())
+            }));
+            drop(join);
+            (task, runs)
+        })
+        .unzip()
+}
+
+fn drain_local(local: &mut Local, into: &mut Vec<Task>) {
+    while let Some(t) = local.pop() {
+        into.push(t);
+    }
+    assert!(local.is_empty());
+}
+
+fn drain_injector(q: &Injector, into: &mut Vec<Task>) {
+    loop {
+        match q.pop() {
+            Pop::Task(t) => into.push(t),
+            Pop::Empty => return,
+            other => panic!("single consumer, producers done, yet {other:?}"),
+        }
+    }
+}
+
+fn run_all_once(taken: Vec<Task>, runs: &[Tally]) {
+    for t in taken {
+        t.run();
+    }
+    for (i, r) in runs.iter().enumerate() {
+        assert_eq!(r.get(), 1, "task {i} ran {} times", r.get());
+    }
+}
+
+/// A thief with its own (empty) ring: steals once; returns the task it got and its ring.
+fn thief(
+    stealer: tourbillon::loom_api::Stealer,
+) -> thread::JoinHandle<(Option<Task>, Local, usize)> {
+    thread::spawn(move || {
+        let (mut mine, _mine_stealer) = local_queue();
+        let available = stealer.len();
+        let got = stealer.steal_into(&mut mine);
+        let _ = available;
+        let stolen = mine.len() + usize::from(got.is_some());
+        (got, mine, stolen)
+    })
+}
+
+#[test]
+fn owner_vs_one_stealer() {
+    model(None, || {
+        let sched = TestScheduler::new();
+        let injector = Injector::new();
+        let (mut ts, runs) = tasks(&sched, 3);
+        let (mut local, stealer) = local_queue();
+        local.push_back_or_overflow(ts.pop().unwrap(), &injector);
+        local.push_back_or_overflow(ts.pop().unwrap(), &injector);
+        let th = thief(stealer);
+        local.push_back_or_overflow(ts.pop().unwrap(), &injector);
+        let mut taken: Vec<Task> = local.pop().into_iter().collect();
+        let (got, mut theirs, stolen) = th.join().unwrap();
+        assert!(
+            stolen <= 2,
+            "a steal takes at most half (rounded up) of 3: took {stolen}"
+        );
+        taken.extend(got);
+        drain_local(&mut theirs, &mut taken);
+        drain_local(&mut local, &mut taken);
+        drain_injector(&injector, &mut taken);
+        run_all_once(taken, &runs);
+        sched.shutdown();
+    });
+}
+
+#[test]
+fn owner_vs_two_stealers() {
+    model(None, || {
+        let sched = TestScheduler::new();
+        let injector = Injector::new();
+        let (ts, runs) = tasks(&sched, 3);
+        let (mut local, stealer) = local_queue();
+        for t in ts {
+            local.push_back_or_overflow(t, &injector);
+        }
+        let th1 = thief(stealer.clone());
+        let th2 = thief(stealer);
+        let mut taken: Vec<Task> = local.pop().into_iter().collect();
+        for th in [th1, th2] {
+            let (got, mut theirs, _) = th.join().unwrap();
+            taken.extend(got);
+            drain_local(&mut theirs, &mut taken);
+        }
+        drain_local(&mut local, &mut taken);
+        drain_injector(&injector, &mut taken);
+        run_all_once(taken, &runs);
+        sched.shutdown();
+    });
+}
+
+#[test]
+fn overflow_vs_stealer() {
+    model(None, || {
+        let sched = TestScheduler::new();
+        let injector = Injector::new();
+        let (mut ts, runs) = tasks(&sched, LOCAL_CAPACITY + 1);
+        let (mut local, stealer) = local_queue();
+        let extra = ts.pop().unwrap();
+        for t in ts {
+            local.push_back_or_overflow(t, &injector);
+        }
+        assert_eq!(local.len(), LOCAL_CAPACITY);
+        let th = thief(stealer);
+        // Full ring: this push overflows half the ring plus `extra` into the injector, unless
+        // the thief got there first (then there is room, or it pushes to the injector).
+        local.push_back_or_overflow(extra, &injector);
+        let (got, mut theirs, _) = th.join().unwrap();
+        let mut taken: Vec<Task> = got.into_iter().collect();
+        drain_local(&mut theirs, &mut taken);
+        drain_local(&mut local, &mut taken);
+        drain_injector(&injector, &mut taken);
+        run_all_once(taken, &runs);
+        sched.shutdown();
+    });
+}
+
+#[test]
+fn push_reuses_stolen_slots() {
+    model(None, || {
+        let sched = TestScheduler::new();
+        let injector = Injector::new();
+        let (mut ts, runs) = tasks(&sched, LOCAL_CAPACITY + 2);
+        let (mut local, stealer) = local_queue();
+        // Advance the indices so the next pushes wrap onto the slots the thief reads.
+        for _ in 0..2 {
+            local.push_back_or_overflow(ts.pop().unwrap(), &injector);
+        }
+        let mut taken: Vec<Task> = Vec::new();
+        drain_local(&mut local, &mut taken);
+        for _ in 0..LOCAL_CAPACITY - 1 {
+            local.push_back_or_overflow(ts.pop().unwrap(), &injector);
+        }
+        let th = thief(stealer);
+        local.push_back_or_overflow(ts.pop().unwrap(), &injector);
+        let (got, mut theirs, _) = th.join().unwrap();
+        taken.extend(got);
+        drain_local(&mut theirs, &mut taken);
+        drain_local(&mut local, &mut taken);
+        drain_injector(&injector, &mut taken);
+        run_all_once(taken, &runs);
+        sched.shutdown();
+    });
+}
