@@ -9,11 +9,25 @@ use std::task::{Context, Poll};
 
 /// Runs `f` under loom. `LOOM_MAX_PREEMPTIONS` (default: 2) bounds the preemptions; `cap`, if
 /// given, lowers that bound for a model whose state space grows too fast beyond it.
+/// Prints how many interleavings were explored (shown with `--nocapture`, as
+/// `scripts/loom.sh` runs them).
 pub fn model(cap: Option<usize>, f: impl Fn() + Sync + Send + 'static) {
     let mut builder = loom::model::Builder::new();
     let bound = builder.preemption_bound.unwrap_or(2);
-    builder.preemption_bound = Some(cap.map_or(bound, |cap| bound.min(cap)));
-    builder.check(f);
+    let bound = cap.map_or(bound, |cap| bound.min(cap));
+    builder.preemption_bound = Some(bound);
+    let iterations = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = iterations.clone();
+    let started = std::time::Instant::now();
+    builder.check(move || {
+        counter.fetch_add(1, SeqCst);
+        f();
+    });
+    eprintln!(
+        "loom: {} iterations at preemption bound {bound} in {:.1?}",
+        iterations.load(SeqCst),
+        started.elapsed()
+    );
 }
 
 /// A tally the model reads after joining its threads. It is a *std* atomic on purpose: loom

@@ -308,7 +308,17 @@ impl Worker {
         });
         match popped {
             Pop::Task(_) => first,
-            _ => None,
+            Pop::Empty => None,
+            Pop::Busy | Pop::Inconsistent => {
+                // Work is there but another thread must move first (it holds the consumer
+                // token, or is between the two steps of a push). Our caller may come straight
+                // back here (a worker that finds nothing wakes, possibly itself, while the
+                // queue is non-empty), so this is a spin: say so. Under loom the hint is a
+                // yield; without it loom-tests/tests/idle.rs `spawn_vs_two_workers_parking`
+                // livelocks.
+                crate::loom::hint::spin_loop();
+                None
+            }
         }
     }
 
