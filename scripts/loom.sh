@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Builds and runs every loom model in loom-tests/ (release, --cfg loom, own target dir).
+#
+#   scripts/loom.sh                 # LOOM_MAX_PREEMPTIONS=2, as CI
+#   LOOM_MAX_PREEMPTIONS=3 scripts/loom.sh
+#   scripts/loom.sh injector        # only models whose name contains "injector"
+#
+# Prints one line per model (result, interleavings explored, time) and ends with
+# "N passed, N failed"; exits non-zero if any model failed or the build broke.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+export LOOM_MAX_PREEMPTIONS="${LOOM_MAX_PREEMPTIONS:-2}"
+export RUSTFLAGS="--cfg loom ${RUSTFLAGS:-}"
+export RUST_BACKTRACE="${RUST_BACKTRACE:-0}"
+TARGET_DIR="${LOOM_TARGET_DIR:-target-loom}"
+log="$(mktemp -t loom-XXXXXX.log)"
+
+echo "loom models: LOOM_MAX_PREEMPTIONS=$LOOM_MAX_PREEMPTIONS, target dir $TARGET_DIR (log: $log)"
+if ! cargo test -p loom-tests --release --target-dir "$TARGET_DIR" --no-run 2>&1 | tail -n 3; then
+  echo "0 passed, 1 failed (build)"
+  exit 1
+fi
+
+start=$(date +%s)
+# One test at a time, so each model's "loom: N iterations" line follows its own name.
+cargo test -p loom-tests --release --target-dir "$TARGET_DIR" -- --test-threads=1 --nocapture "$@" \
+  >"$log" 2>&1
+status=$?
+end=$(date +%s)
+
+# Per-model lines: "test NAME ... " (maybe followed by the model's own output) then ok/FAILED.
+awk '
+  /^     Running / { file = $2; sub(/.*\//, "", file); sub(/\.rs.*/, "", file) }
+  /^test [^ ]+ \.\.\. / {
+    name = $2; info = ""; rest = $0; sub(/^test [^ ]+ \.\.\. /, "", rest)
+    if (rest == "ok" || rest == "FAILED") { printf "  %-7s %s::%s\n", rest, file, name; name = "" }
+    else if (rest ~ /^loom: /) { info = rest }
+    next
+  }
+  name != "" && /^loom: / { info = $0; next }
+  name != "" && /(^|[ .])(ok|FAILED)$/ {
+    st = ($0 ~ /FAILED$/) ? "FAILED" : "ok"
+    sub(/^loom: /, "", info)
+    printf "  %-7s %s::%s  %s\n", st, file, name, info; name = ""
+  }
+' "$log"
+
+passed=$(grep -E '^test result:' "$log" | sed -E 's/.* ([0-9]+) passed.*/\1/' | paste -sd+ - | bc)
+failed=$(grep -E '^test result:' "$log" | sed -E 's/.* ([0-9]+) failed.*/\1/' | paste -sd+ - | bc)
+passed=${passed:-0}
+failed=${failed:-0}
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  # A model aborted the process (a panic during unwinding): count it.
+  failed=1
+  echo "  a test binary aborted; see $log:"
+  grep -E "panicked at|Running" "$log" | tail -n 6 | sed 's/^/    /'
+fi
+if [ "$failed" -ne 0 ]; then
+  echo "failures (from $log):"
+  grep -E -A3 "panicked at" "$log" | grep -v "^ *[0-9]*: \|^ *at " | head -n 40 | sed 's/^/    /'
+fi
+echo "loom wall time: $((end - start))s at LOOM_MAX_PREEMPTIONS=$LOOM_MAX_PREEMPTIONS"
+echo "$passed passed, $failed failed"
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]
