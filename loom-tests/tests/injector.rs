@@ -11,7 +11,8 @@
 //! |----------------------------------|---------------------------------------------------------|
 //! | `two_producers_one_consumer`     | no task lost or duplicated; `len` equals what is left    |
 //! | `two_producers_two_consumers`    | the consumer token: a busy consumer backs off, nothing popped twice |
-//! | `batch_push_vs_batch_pop`        | `push_batch` (one swap for a chain) vs `pop_batch` and a single push |
+//! | `batch_push_vs_batch_pop`        | `push_batch` (one swap for a chain) vs `pop_batch` and a single push; `len` never wraps |
+//! | `publication_producer_to_consumer` | a task made and pushed on one thread, popped and run on another: the link publishes the cell |
 //! | `close_vs_push_vs_pop`           | a push after (or during) close is drained by the pusher or the token holder: `len` ends at 0, nothing leaks |
 #![cfg(loom)]
 
@@ -145,11 +146,44 @@ fn batch_push_vs_batch_pop() {
         if let Pop::Task(n) = q.pop_batch(3, |t| popped.push(t)) {
             assert_eq!(n, popped.len());
         }
+        // The batch may take a task its producer has linked but not yet counted.
+        assert!(q.len() <= 3, "len {} with 3 tasks in play", q.len());
         batcher.join().unwrap();
         pusher.join().unwrap();
         assert_eq!(q.len(), 3 - popped.len(), "len counts what is left");
         popped.extend(drain(&q));
         run_all_once(popped, &runs);
+        sched.shutdown();
+    });
+}
+
+#[test]
+fn publication_producer_to_consumer() {
+    model(None, || {
+        let sched = TestScheduler::new();
+        let q = loom::sync::Arc::new(Injector::new());
+        let runs = Tally::new();
+        let producer = {
+            let (q, sched, runs) = (q.clone(), sched.clone(), runs.clone());
+            // The task is born on the producer's thread: only the queue's Release/Acquire
+            // link publishes its cell to the consumer that runs it.
+            thread::spawn(move || {
+                let (join, task) = sched.spawn_entry(poll_fn((), move |_| {
+                    runs.add();
+                    Poll::Ready(())
+                }));
+                drop(join);
+                q.push(task);
+            })
+        };
+        for task in pop_some(&q, 1, 1) {
+            task.run();
+        }
+        producer.join().unwrap();
+        for task in drain(&q) {
+            task.run();
+        }
+        assert_eq!(runs.get(), 1);
         sched.shutdown();
     });
 }

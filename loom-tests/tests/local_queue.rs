@@ -8,7 +8,8 @@
 //!
 //! | scenario                     | proves                                                       |
 //! |------------------------------|--------------------------------------------------------------|
-//! | `owner_vs_one_stealer`       | owner push + pop racing a steal-half: nothing lost or doubled; a steal takes at most half |
+//! | `owner_vs_one_stealer`       | owner push + pop racing a steal-half: nothing lost or doubled; a steal takes at most half; afterwards the ring is stealable again |
+//! | `push_vs_steal_publication`  | a thief reading the slot the owner just filled sees the task (tail's Release/Acquire) |
 //! | `owner_vs_two_stealers`      | two thieves on one ring (one backs off while the other copies) |
 //! | `overflow_vs_stealer`        | a push onto a full ring moves half + 1 to the injector while a thief steals |
 //! | `push_reuses_stolen_slots`   | the owner refills slots a thief is still reading only after it is done (wrap-around) |
@@ -68,9 +69,7 @@ fn thief(
 ) -> thread::JoinHandle<(Option<Task>, Local, usize)> {
     thread::spawn(move || {
         let (mut mine, _mine_stealer) = local_queue();
-        let available = stealer.len();
         let got = stealer.steal_into(&mut mine);
-        let _ = available;
         let stolen = mine.len() + usize::from(got.is_some());
         (got, mine, stolen)
     })
@@ -83,6 +82,7 @@ fn owner_vs_one_stealer() {
         let injector = Injector::new();
         let (mut ts, runs) = tasks(&sched, 3);
         let (mut local, stealer) = local_queue();
+        let keep = stealer.clone();
         local.push_back_or_overflow(ts.pop().unwrap(), &injector);
         local.push_back_or_overflow(ts.pop().unwrap(), &injector);
         let th = thief(stealer);
@@ -94,6 +94,33 @@ fn owner_vs_one_stealer() {
             "a steal takes at most half (rounded up) of 3: took {stolen}"
         );
         taken.extend(got);
+        // Quiescent now: a ring with tasks must be stealable (no steal left "in flight").
+        if !local.is_empty() {
+            let (mut mine, _) = local_queue();
+            let got = keep.steal_into(&mut mine);
+            taken.extend(got.map(Some).expect("a quiescent ring refused a steal"));
+            drain_local(&mut mine, &mut taken);
+        }
+        drain_local(&mut theirs, &mut taken);
+        drain_local(&mut local, &mut taken);
+        drain_injector(&injector, &mut taken);
+        run_all_once(taken, &runs);
+        sched.shutdown();
+    });
+}
+
+#[test]
+fn push_vs_steal_publication() {
+    model(None, || {
+        let sched = TestScheduler::new();
+        let injector = Injector::new();
+        let (mut ts, runs) = tasks(&sched, 1);
+        let (mut local, stealer) = local_queue();
+        // The thief may see the slot the owner is filling: `tail`'s Release/Acquire publishes it.
+        let th = thief(stealer);
+        local.push_back_or_overflow(ts.pop().unwrap(), &injector);
+        let (got, mut theirs, _) = th.join().unwrap();
+        let mut taken: Vec<Task> = got.into_iter().collect();
         drain_local(&mut theirs, &mut taken);
         drain_local(&mut local, &mut taken);
         drain_injector(&injector, &mut taken);

@@ -14,6 +14,7 @@
 //! |----------------------------------------|-----------------------------------------------------|
 //! | `shutdown_vs_foreign_wake`             | `wake()` (by value) racing shutdown: one drop of the future, one free, JoinHandle says cancelled |
 //! | `shutdown_vs_foreign_wake_by_ref_drop` | `wake_by_ref()` then drop of the waker, racing shutdown |
+//! | `spawn_vs_shutdown`                    | a spawn from a foreign thread racing shutdown: the task is run, or cancelled by the closed owned list; never stranded (its cell would leak) |
 //! | `shutdown_vs_wake_with_running_worker` | as the first, with the worker loop on its own thread (it may run the woken task, or be told to stop first); preemptions capped at 1 |
 #![cfg(loom)]
 
@@ -126,6 +127,28 @@ fn shutdown_vs_wake_with_running_worker() {
         // The worker may have run the woken task to completion before it saw the shutdown.
         let out = loom::future::block_on(join);
         assert!(out.is_ok() || out.unwrap_err().is_cancelled());
+        assert_eq!(rt.alive(), 0);
+    });
+}
+
+#[test]
+fn spawn_vs_shutdown() {
+    model(None, || {
+        let mut rt = Arc::new(MultiThread::new(1));
+        let worker = Arc::get_mut(&mut rt).unwrap().take_workers().pop().unwrap();
+        let drops = Tally::new();
+        rt.with_driver_held(|| {
+            let spawner = {
+                let (rt, drops) = (rt.clone(), drops.clone());
+                thread::spawn(move || rt.spawn(poll_fn(DropCount(drops), |_| Poll::<()>::Pending)))
+            };
+            rt.begin_shutdown();
+            worker.run();
+            rt.finish_shutdown();
+            let join = spawner.join().unwrap();
+            assert!(loom::future::block_on(join).unwrap_err().is_cancelled());
+        });
+        assert_eq!(drops.get(), 1, "the future is dropped exactly once");
         assert_eq!(rt.alive(), 0);
     });
 }

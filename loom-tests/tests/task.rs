@@ -13,13 +13,16 @@
 //! | `join_handle_drop_vs_completion`  | output and future each dropped exactly once, whoever is last |
 //! | `abort_vs_running_poll`           | an abort during, before or after a poll always cancels the task (future dropped once, `JoinError::Cancelled`) |
 //! | `join_waker_vs_completion`        | the JoinHandle's waker, registered while the task completes, is woken (rule 2) |
+//! | `join_waker_registered_then_dropped` | a JoinHandle that registered its waker is dropped while the task completes: the slot is read by one side only |
 //! | `last_reference_freed_once`       | waker drop, JoinHandle drop and shutdown racing: one free |
+//! | `shutdown_vs_running_poll`        | shutdown while another thread polls the task: the runner cancels it when the poll ends; one drop, one free |
 #![cfg(loom)]
 
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 use loom::sync::Arc;
 use loom::thread;
 use loom_tests::{model, poll_fn, DropCount, Tally};
+use std::future::Future;
 use std::sync::Mutex as StdMutex;
 use std::task::{Poll, Waker};
 use tourbillon::loom_api::TestScheduler;
@@ -194,5 +197,44 @@ fn last_reference_freed_once() {
         dropper.join().unwrap();
         detacher.join().unwrap();
         assert_eq!(future_drops.get(), 1, "future dropped once");
+    });
+}
+
+#[test]
+fn join_waker_registered_then_dropped() {
+    model(None, || {
+        let sched = TestScheduler::new();
+        let mut join = sched.spawn(poll_fn((), |_| Poll::Ready(1)));
+        // Register a waker (a clone of it goes into the join-waker slot).
+        let mut cx = std::task::Context::from_waker(Waker::noop());
+        assert!(std::pin::Pin::new(&mut join).poll(&mut cx).is_pending());
+        let runner = {
+            let sched = sched.clone();
+            thread::spawn(move || assert!(sched.run_one()))
+        };
+        drop(join);
+        runner.join().unwrap();
+        sched.shutdown();
+    });
+}
+
+#[test]
+fn shutdown_vs_running_poll() {
+    model(None, || {
+        let sched = TestScheduler::new();
+        let future_drops = Tally::new();
+        let join = sched.spawn(poll_fn(DropCount(future_drops.clone()), |_| {
+            Poll::<()>::Pending
+        }));
+        let runner = {
+            let sched = sched.clone();
+            thread::spawn(move || {
+                sched.run_one();
+            })
+        };
+        sched.shutdown();
+        runner.join().unwrap();
+        assert_eq!(future_drops.get(), 1, "future dropped once");
+        assert!(loom::future::block_on(join).unwrap_err().is_cancelled());
     });
 }
