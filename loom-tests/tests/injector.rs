@@ -162,28 +162,34 @@ fn publication_producer_to_consumer() {
     model(None, || {
         let sched = TestScheduler::new();
         let q = loom::sync::Arc::new(Injector::new());
-        let runs = Tally::new();
+        let runs = [Tally::new(), Tally::new()];
         let producer = {
             let (q, sched, runs) = (q.clone(), sched.clone(), runs.clone());
-            // The task is born on the producer's thread: only the queue's Release/Acquire
-            // link publishes its cell to the consumer that runs it.
+            // The tasks are born on the producer's thread: only the queue publishes their
+            // cells to the consumer that runs them.
             thread::spawn(move || {
-                let (join, task) = sched.spawn_entry(poll_fn((), move |_| {
-                    runs.add();
-                    Poll::Ready(())
-                }));
-                drop(join);
-                q.push(task);
+                for r in runs {
+                    let (join, task) = sched.spawn_entry(poll_fn((), move |_| {
+                        r.add();
+                        Poll::Ready(())
+                    }));
+                    drop(join);
+                    q.push(task);
+                }
             })
         };
-        for task in pop_some(&q, 1, 1) {
+        // A batch can take the second task after its link and before its count: then only
+        // the link has published it (`len`'s increments publish what they count).
+        let mut got = Vec::new();
+        let _ = q.pop_batch(2, |t| got.push(t));
+        for task in got {
             task.run();
         }
         producer.join().unwrap();
         for task in drain(&q) {
             task.run();
         }
-        assert_eq!(runs.get(), 1);
+        assert!(runs.iter().all(|r| r.get() == 1));
         sched.shutdown();
     });
 }
