@@ -24,14 +24,14 @@ fi
 
 start=$(date +%s)
 # One test at a time, so each model's "loom: N iterations" line follows its own name.
-cargo test -p loom-tests --release --target-dir "$TARGET_DIR" -- --test-threads=1 --nocapture "$@" \
+cargo test -p loom-tests --release --target-dir "$TARGET_DIR" --no-fail-fast -- --test-threads=1 --nocapture "$@" \
   >"$log" 2>&1
 status=$?
 end=$(date +%s)
 
 # Per-model lines: "test NAME ... " (maybe followed by the model's own output) then ok/FAILED.
 awk '
-  /^     Running / { file = $2; sub(/.*\//, "", file); sub(/\.rs.*/, "", file) }
+  /^     Running / { prevfile = file; file = $2; sub(/.*\//, "", file); sub(/\.rs.*/, "", file) }
   /^test [^ ]+ \.\.\. / {
     name = $2; info = ""; rest = $0; sub(/^test [^ ]+ \.\.\. /, "", rest)
     if (rest == "ok" || rest == "FAILED") { printf "  %-7s %s::%s\n", rest, file, name; name = "" }
@@ -39,22 +39,25 @@ awk '
     next
   }
   name != "" && /^loom: / { info = $0; next }
+  /^     Running / && name != "" { printf "  %-7s %s::%s\n", "ABORTED", prevfile, name; name = "" }
   name != "" && /(^|[ .])(ok|FAILED)$/ {
     st = ($0 ~ /FAILED$/) ? "FAILED" : "ok"
     sub(/^loom: /, "", info)
     printf "  %-7s %s::%s  %s\n", st, file, name, info; name = ""
   }
+  END { if (name != "") printf "  %-7s %s::%s\n", "ABORTED", file, name }
 ' "$log"
 
 passed=$(grep -E '^test result:' "$log" | sed -E 's/.* ([0-9]+) passed.*/\1/' | paste -sd+ - | bc)
 failed=$(grep -E '^test result:' "$log" | sed -E 's/.* ([0-9]+) failed.*/\1/' | paste -sd+ - | bc)
 passed=${passed:-0}
 failed=${failed:-0}
+# A model that panics inside loom often aborts its whole test binary (a panic while
+# unwinding), which then prints no "test result" line: count each such binary as one failure.
+aborted=$(grep -c "process didn't exit successfully" "$log")
+failed=$((failed + aborted))
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
-  # A model aborted the process (a panic during unwinding): count it.
   failed=1
-  echo "  a test binary aborted; see $log:"
-  grep -E "panicked at|Running" "$log" | tail -n 6 | sed 's/^/    /'
 fi
 if [ "$failed" -ne 0 ]; then
   echo "failures (from $log):"

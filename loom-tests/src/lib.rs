@@ -16,6 +16,10 @@ pub fn model(cap: Option<usize>, f: impl Fn() + Sync + Send + 'static) {
     let bound = builder.preemption_bound.unwrap_or(2);
     let bound = cap.map_or(bound, |cap| bound.min(cap));
     builder.preemption_bound = Some(bound);
+    // Retry loops (a closed injector's drain waiting for a producer's link) take many branches
+    // in one execution when loom keeps the other thread preempted; 1000 (loom's default, or
+    // LOOM_MAX_BRANCHES) is too few for them at depth 3.
+    builder.max_branches = builder.max_branches.max(10_000);
     let iterations = std::sync::Arc::new(AtomicUsize::new(0));
     let counter = iterations.clone();
     let started = std::time::Instant::now();
