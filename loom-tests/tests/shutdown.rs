@@ -15,7 +15,7 @@
 //! | `shutdown_vs_foreign_wake`             | `wake()` (by value) racing shutdown: one drop of the future, one free, JoinHandle says cancelled |
 //! | `shutdown_vs_foreign_wake_by_ref_drop` | `wake_by_ref()` then drop of the waker, racing shutdown |
 //! | `spawn_vs_shutdown`                    | a spawn from a foreign thread racing shutdown: the task is run, or cancelled by the closed owned list; never stranded (its cell would leak) |
-//! | `shutdown_vs_wake_with_running_worker` | as the first, with the worker loop on its own thread (it may run the woken task, or be told to stop first); preemptions capped at 1 |
+//! | `shutdown_vs_wake_with_running_worker` | as the first, with the worker loop on its own thread (it may run the woken task, or be told to stop first) |
 #![cfg(loom)]
 
 use loom::sync::atomic::{AtomicBool, Ordering::*};
@@ -97,7 +97,7 @@ fn shutdown_vs_foreign_wake_by_ref_drop() {
 
 #[test]
 fn shutdown_vs_wake_with_running_worker() {
-    model(Some(1), || {
+    model(None, || {
         let mut rt = MultiThread::new(1);
         let worker = rt.take_workers().pop().unwrap();
         let (slot, ready, drops) = (
