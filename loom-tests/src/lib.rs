@@ -8,12 +8,15 @@ use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::task::{Context, Poll};
 
 /// Runs `f` under loom. `LOOM_MAX_PREEMPTIONS` (default: 2) bounds the preemptions; `cap`, if
-/// given, lowers that bound for a model whose state space grows too fast beyond it.
+/// given, lowers that bound for a model whose state space grows too fast beyond it (unless
+/// `LOOM_TESTS_NO_CAP` is set).
 /// Prints how many interleavings were explored (shown with `--nocapture`, as
 /// `scripts/loom.sh` runs them).
 pub fn model(cap: Option<usize>, f: impl Fn() + Sync + Send + 'static) {
     let mut builder = loom::model::Builder::new();
     let bound = builder.preemption_bound.unwrap_or(2);
+    // LOOM_TESTS_NO_CAP=1 lifts the per-model caps, for a deliberate long run.
+    let cap = cap.filter(|_| std::env::var_os("LOOM_TESTS_NO_CAP").is_none());
     let bound = cap.map_or(bound, |cap| bound.min(cap));
     builder.preemption_bound = Some(bound);
     // Retry loops (a closed injector's drain waiting for a producer's link) take many branches
