@@ -48,10 +48,8 @@ awk '
   END { if (name != "") printf "  %-7s %s::%s\n", "ABORTED", file, name }
 ' "$log"
 
-passed=$(grep -E '^test result:' "$log" | sed -E 's/.* ([0-9]+) passed.*/\1/' | paste -sd+ - | bc)
-failed=$(grep -E '^test result:' "$log" | sed -E 's/.* ([0-9]+) failed.*/\1/' | paste -sd+ - | bc)
-passed=${passed:-0}
-failed=${failed:-0}
+passed=$(awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i + 1) ~ /^passed/) n += $i } END { print n + 0 }' "$log")
+failed=$(awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i + 1) ~ /^failed/) n += $i } END { print n + 0 }' "$log")
 # A model that panics inside loom often aborts its whole test binary (a panic while
 # unwinding), which then prints no "test result" line: count each such binary as one failure.
 aborted=$(grep -c "process didn't exit successfully" "$log")
