@@ -3,7 +3,8 @@
 #
 #   scripts/loom.sh                 # LOOM_MAX_PREEMPTIONS=2, as CI
 #   LOOM_MAX_PREEMPTIONS=3 scripts/loom.sh
-#   scripts/loom.sh injector        # only models whose name contains "injector"
+#   scripts/loom.sh injector task   # only these model files (loom-tests/tests/NAME.rs)
+#   scripts/loom.sh -- close        # only models whose test name contains "close"
 #
 # Prints one line per model (result, interleavings explored, time) and ends with
 # "N passed, N failed"; exits non-zero if any model failed or the build broke.
@@ -16,21 +17,34 @@ export RUST_BACKTRACE="${RUST_BACKTRACE:-0}"
 TARGET_DIR="${LOOM_TARGET_DIR:-target-loom}"
 log="$(mktemp -t loom-XXXXXX.log)"
 
+# Arguments naming a model file select it; anything after `--` filters test names.
+files=()
+while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+  if [ ! -f "loom-tests/tests/$1.rs" ]; then
+    echo "no model file loom-tests/tests/$1.rs" >&2
+    exit 2
+  fi
+  files+=(--test "$1")
+  shift
+done
+[ "${1:-}" = "--" ] && shift
+
 echo "loom models: LOOM_MAX_PREEMPTIONS=$LOOM_MAX_PREEMPTIONS, target dir $TARGET_DIR (log: $log)"
-if ! cargo test -p loom-tests --release --target-dir "$TARGET_DIR" --no-run 2>&1 | tail -n 3; then
+if ! cargo test -p loom-tests --release --target-dir "$TARGET_DIR" "${files[@]}" --no-run 2>&1 | tail -n 3; then
   echo "0 passed, 1 failed (build)"
   exit 1
 fi
 
 start=$(date +%s)
 # One test at a time, so each model's "loom: N iterations" line follows its own name.
-cargo test -p loom-tests --release --target-dir "$TARGET_DIR" --no-fail-fast -- --test-threads=1 --nocapture "$@" \
+cargo test -p loom-tests --release --target-dir "$TARGET_DIR" "${files[@]}" --no-fail-fast \
+  -- --test-threads=1 --nocapture "$@" \
   >"$log" 2>&1
 status=$?
 end=$(date +%s)
 
 # Per-model lines: "test NAME ... " (maybe followed by the model's own output) then ok/FAILED.
-awk '
+results=$(awk '
   /^     Running / { prevfile = file; file = $2; sub(/.*\//, "", file); sub(/\.rs.*/, "", file) }
   /^test [^ ]+ \.\.\. / {
     name = $2; info = ""; rest = $0; sub(/^test [^ ]+ \.\.\. /, "", rest)
@@ -46,14 +60,11 @@ awk '
     printf "  %-7s %s::%s  %s\n", st, file, name, info; name = ""
   }
   END { if (name != "") printf "  %-7s %s::%s\n", "ABORTED", file, name }
-' "$log"
+' "$log")
+echo "$results"
 
-passed=$(awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i + 1) ~ /^passed/) n += $i } END { print n + 0 }' "$log")
-failed=$(awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i + 1) ~ /^failed/) n += $i } END { print n + 0 }' "$log")
-# A model that panics inside loom often aborts its whole test binary (a panic while
-# unwinding), which then prints no "test result" line: count each such binary as one failure.
-aborted=$(grep -c "process didn't exit successfully" "$log")
-failed=$((failed + aborted))
+passed=$(grep -c '^  ok ' <<<"$results")
+failed=$(grep -cE '^  (FAILED|ABORTED) ' <<<"$results")
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=1
 fi
