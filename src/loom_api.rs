@@ -301,6 +301,12 @@ mod core_api {
         handle: DriverHandle,
     }
 
+    impl Default for Parker {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+
     impl Parker {
         /// A parker with no token.
         ///

@@ -61,6 +61,8 @@ impl Parker {
     }
 
     /// Blocks until the token is available, then consumes it.
+    // SPINS is 0 under loom (a spin only multiplies interleavings there).
+    #[allow(clippy::reversed_empty_ranges)]
     pub(crate) fn park(&self) {
         for _ in 0..SPINS {
             if self.try_consume() {
