@@ -44,6 +44,8 @@ mod raw;
 mod state;
 mod waker;
 
+#[cfg(not(loom))]
+pub(crate) use self::core::overhead;
 pub(crate) use self::core::Header;
 pub use error::JoinError;
 pub use join::JoinHandle;
