@@ -21,53 +21,11 @@ use std::future::{poll_fn, Future};
 use std::pin::pin;
 use std::task::Poll;
 use std::time::{Duration, Instant};
+use support::timers::Timers;
 use support::{compare, BenchRuntime, Flavor, Latch};
 
 /// Long enough never to fire during a bench.
 const LONG: Duration = Duration::from_secs(3600);
-
-/// A runtime's timer API, as the scenarios see it.
-trait Timers: BenchRuntime {
-    /// The runtime's sleep future.
-    type Sleep: Future<Output = ()> + Send + 'static;
-    /// The runtime's timeout future around `F`.
-    type Timeout<F: Future>: Future<Output = Result<F::Output, Self::Elapsed>>;
-    /// What a timeout yields when the deadline passed first.
-    type Elapsed: std::fmt::Debug;
-
-    /// `sleep(duration)`.
-    fn sleep(duration: Duration) -> Self::Sleep;
-    /// `timeout(duration, future)`.
-    fn timeout<F: Future>(duration: Duration, future: F) -> Self::Timeout<F>;
-}
-
-impl Timers for tourbillon::Runtime {
-    type Sleep = tourbillon::time::Sleep;
-    type Timeout<F: Future> = tourbillon::time::Timeout<F>;
-    type Elapsed = tourbillon::time::Elapsed;
-
-    fn sleep(duration: Duration) -> Self::Sleep {
-        tourbillon::time::sleep(duration)
-    }
-
-    fn timeout<F: Future>(duration: Duration, future: F) -> Self::Timeout<F> {
-        tourbillon::time::timeout(duration, future)
-    }
-}
-
-impl Timers for tokio::runtime::Runtime {
-    type Sleep = tokio::time::Sleep;
-    type Timeout<F: Future> = tokio::time::Timeout<F>;
-    type Elapsed = tokio::time::error::Elapsed;
-
-    fn sleep(duration: Duration) -> Self::Sleep {
-        tokio::time::sleep(duration)
-    }
-
-    fn timeout<F: Future>(duration: Duration, future: F) -> Self::Timeout<F> {
-        tokio::time::timeout(duration, future)
-    }
-}
 
 /// Times `iters` runs of `body` in a row inside one `block_on`, where the runtime's context
 /// (which creating a timer needs) is entered.

@@ -15,8 +15,10 @@
 //! - Scenario code is written once, generic over [`BenchRuntime`]; completion signals use a
 //!   runtime-agnostic channel (`futures_channel::oneshot`), never either runtime's own.
 //!
-//! Each bench binary uses a different subset of this module, hence the `allow(dead_code)` at its
-//! `mod support;` line.
+//! Each bench binary (and `examples/memory.rs`, which loads this module by path) uses a
+//! different subset of it, hence the `allow(dead_code)` at its `mod support;` line.
+
+pub mod timers;
 
 use criterion::measurement::WallTime;
 use criterion::{Bencher, BenchmarkGroup, Criterion, SamplingMode};
