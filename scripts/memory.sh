@@ -13,6 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+args="$*"
 COUNT=1000000
 REPS=3
 while [ $# -gt 0 ]; do
@@ -43,7 +44,7 @@ for rep in $(seq 1 "$REPS"); do
 done
 
 {
-    echo "Command: \`scripts/memory.sh $*\`; $(date -u '+%Y-%m-%d %H:%M UTC');" \
+    echo "Command: \`scripts/memory.sh $args\`; $(date -u '+%Y-%m-%d %H:%M UTC');" \
         "commit $(git describe --always --dirty); $REPS rep(s), medians"
     echo
     python3 - "$OUT" <<'PY'
