@@ -53,31 +53,35 @@ trait Net: BenchRuntime {
     ) -> impl Future<Output = io::Result<()>> + Send + 'a;
 }
 
+/// `bind`, `accept` and `connect` of [`Net`]: tourbillon and tokio spell them alike, so one body
+/// serves both impls, calling the inherent methods of the impl's own `Listener` and `Stream`.
+macro_rules! connection_methods {
+    () => {
+        async fn bind() -> (Self::Listener, SocketAddr) {
+            let listener = <Self::Listener>::bind("127.0.0.1:0").await.expect("bind");
+            let addr = listener.local_addr().expect("local address");
+            (listener, addr)
+        }
+
+        async fn accept(listener: &Self::Listener) -> io::Result<Self::Stream> {
+            let (stream, _) = listener.accept().await?;
+            stream.set_nodelay(true)?;
+            Ok(stream)
+        }
+
+        async fn connect(addr: SocketAddr) -> Self::Stream {
+            let stream = <Self::Stream>::connect(addr).await.expect("connect");
+            stream.set_nodelay(true).expect("TCP_NODELAY");
+            stream
+        }
+    };
+}
+
 impl Net for tourbillon::Runtime {
     type Listener = tourbillon::net::TcpListener;
     type Stream = tourbillon::net::TcpStream;
 
-    async fn bind() -> (Self::Listener, SocketAddr) {
-        let listener = tourbillon::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("local address");
-        (listener, addr)
-    }
-
-    async fn accept(listener: &Self::Listener) -> io::Result<Self::Stream> {
-        let (stream, _) = listener.accept().await?;
-        stream.set_nodelay(true)?;
-        Ok(stream)
-    }
-
-    async fn connect(addr: SocketAddr) -> Self::Stream {
-        let stream = tourbillon::net::TcpStream::connect(addr)
-            .await
-            .expect("connect");
-        stream.set_nodelay(true).expect("TCP_NODELAY");
-        stream
-    }
+    connection_methods!();
 
     fn read_exact<'a>(
         stream: &'a mut Self::Stream,
@@ -98,25 +102,7 @@ impl Net for tokio::runtime::Runtime {
     type Listener = tokio::net::TcpListener;
     type Stream = tokio::net::TcpStream;
 
-    async fn bind() -> (Self::Listener, SocketAddr) {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("local address");
-        (listener, addr)
-    }
-
-    async fn accept(listener: &Self::Listener) -> io::Result<Self::Stream> {
-        let (stream, _) = listener.accept().await?;
-        stream.set_nodelay(true)?;
-        Ok(stream)
-    }
-
-    async fn connect(addr: SocketAddr) -> Self::Stream {
-        let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
-        stream.set_nodelay(true).expect("TCP_NODELAY");
-        stream
-    }
+    connection_methods!();
 
     async fn read_exact<'a>(stream: &'a mut Self::Stream, buf: &'a mut [u8]) -> io::Result<()> {
         tokio::io::AsyncReadExt::read_exact(stream, buf).await?;

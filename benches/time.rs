@@ -22,7 +22,7 @@ use std::pin::pin;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 use support::timers::Timers;
-use support::{compare, BenchRuntime, Flavor, Latch};
+use support::{compare, fan_out, BenchRuntime, Flavor};
 
 /// Long enough never to fire during a bench.
 const LONG: Duration = Duration::from_secs(3600);
@@ -64,22 +64,7 @@ fn sleep_drop_polled<R: Timers>(b: &mut Bencher<'_, WallTime>, rt: &R) {
 
 /// One task spawns 100k tasks; each sleeps 1 ms and counts down a latch.
 fn timer_fire_100k<R: Timers>(b: &mut Bencher<'_, WallTime>, rt: &R) {
-    const TIMERS: usize = 100_000;
-    const DEADLINE: Duration = Duration::from_millis(1);
-    let handle = rt.handle();
-    b.iter(|| {
-        let (latch, done) = Latch::new(TIMERS);
-        R::spawn_detached_on(&handle, async move {
-            for _ in 0..TIMERS {
-                let latch = latch.clone();
-                R::spawn_detached(async move {
-                    R::sleep(DEADLINE).await;
-                    latch.count_down();
-                });
-            }
-        });
-        rt.block_on(done).unwrap();
-    });
+    b.iter(|| fan_out(rt, 100_000, || R::sleep(Duration::from_millis(1))));
 }
 
 /// Awaits `timeout(1 h, ready(()))`: the inner future is ready at the first poll.

@@ -41,10 +41,12 @@ ORDER = [
     "ping_pong",
     "chained_spawn",
     "remote_spawn",
-    "timer",
-    "sleep",
+    "sleep_drop_unpolled",
+    "sleep_drop_polled",
+    "timer_fire",
     "timeout",
-    "tcp",
+    "tcp_ping_pong_1conn",
+    "tcp_ping_pong_64conn",
 ]
 
 

@@ -268,3 +268,25 @@ impl Latch {
         }
     }
 }
+
+/// One task spawns `count` tasks, each running `body()` and then counting down a [`Latch`];
+/// `block_on` returns when the last has finished. The fan-out shape of `ping_pong` and
+/// `timer_fire_100k`.
+pub fn fan_out<R, B, F>(rt: &R, count: usize, body: B)
+where
+    R: BenchRuntime,
+    B: Fn() -> F + Send + Sync + Copy + 'static,
+    F: Future<Output = ()> + Send + 'static,
+{
+    let (latch, done) = Latch::new(count);
+    R::spawn_detached_on(&rt.handle(), async move {
+        for _ in 0..count {
+            let latch = latch.clone();
+            R::spawn_detached(async move {
+                body().await;
+                latch.count_down();
+            });
+        }
+    });
+    rt.block_on(done).unwrap();
+}
