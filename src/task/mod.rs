@@ -74,6 +74,11 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
         self.schedule(task);
     }
 
+    /// The task was just spawned and waits for its first poll: by default queued like a wake.
+    fn spawned(&self, task: Notified<Self>) {
+        self.schedule(task);
+    }
+
     /// The task completed: remove it from the owned list. `true` if it was there (the caller
     /// then owns the list's reference).
     fn release(&self, task: RawTask) -> bool;
@@ -126,29 +131,31 @@ impl<S> Drop for Notified<S> {
     }
 }
 
-/// Allocates a task and binds it to `owned`. Returns its `JoinHandle` and, unless the runtime is
-/// shutting down (then the task is already cancelled), the entry to schedule.
+/// Allocates a task, binds it to `owned` and hands it to `scheduler` for its first poll.
+///
+/// If the runtime is shutting down, `owned` refuses the task: it is cancelled right here and
+/// its `JoinHandle` reports that.
 pub(crate) fn spawn_task<F, S>(
     future: F,
-    scheduler: S,
+    scheduler: &S,
     owned: &OwnedTasks,
-) -> (JoinHandle<F::Output>, Option<Notified<S>>)
+) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
-    S: Schedule,
+    S: Schedule + Clone,
 {
-    let raw = RawTask::new(future, scheduler);
+    let raw = RawTask::new(future, scheduler.clone());
     let join = JoinHandle::new(raw);
     let notified = Notified::from_raw(raw);
     if owned.bind(raw) {
-        (join, Some(notified))
+        scheduler.spawned(notified);
     } else {
         // The list refused its reference: use it to cancel the task right here.
         raw.shutdown();
         drop(notified);
-        (join, None)
     }
+    join
 }
 
 /// Yields once to the scheduler, letting other tasks run before this one continues.
