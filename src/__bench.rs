@@ -12,6 +12,7 @@ use crate::loom::sync::Arc;
 use crate::scheduler::injector::{self, Pop};
 use crate::scheduler::multi_thread;
 use crate::task::{self, Notified, OwnedTasks, RawTask, Schedule};
+use std::cell::Cell;
 use std::future::Future;
 use std::sync::OnceLock;
 
@@ -22,8 +23,8 @@ pub struct Task(Option<Notified<Detached>>);
 impl Task {
     /// Allocates a task cell, as a spawn does, with its join handle already dropped.
     pub fn new() -> Task {
-        let (join, notified) = task::spawn_task(async {}, Detached, owned());
-        drop(join);
+        drop(task::spawn_task(async {}, &Detached, owned()));
+        let notified = SPAWNED.take();
         Task(Some(
             notified.expect("the benchmark task list is never closed"),
         ))
@@ -90,13 +91,25 @@ pub fn task_overhead<F: Future>() -> usize {
     task::overhead::<F, Arc<multi_thread::Handle>>()
 }
 
-/// The scheduler of benchmark tasks: none. Such tasks are never woken; completing one removes
-/// it from the process-wide owned list that spawned it.
+/// The scheduler of benchmark tasks: none. A new task is parked in [`SPAWNED`] for
+/// [`Task::new`] to take; tasks are never woken; completing one removes it from the
+/// process-wide owned list that spawned it.
+#[derive(Clone)]
 struct Detached;
+
+thread_local! {
+    /// The task `spawn_task` just handed to [`Detached::spawned`] on this thread: `spawn_task`
+    /// calls it synchronously, so [`Task::new`] takes it right after.
+    static SPAWNED: Cell<Option<Notified<Detached>>> = const { Cell::new(None) };
+}
 
 impl Schedule for Detached {
     fn schedule(&self, _task: Notified<Self>) {
         unreachable!("benchmark tasks are never woken")
+    }
+
+    fn spawned(&self, task: Notified<Self>) {
+        SPAWNED.set(Some(task));
     }
 
     fn release(&self, task: RawTask) -> bool {
