@@ -51,11 +51,14 @@ fn main() {
             measure::<tourbillon::Runtime>(what, count);
             let task = idle_task(Arc::new(AtomicUsize::new(0)));
             println!(
-                "tourbillon: size_of Sleep = {} B; task overhead beyond the future = {} B \
-                 (idle task future here: {} B)",
+                "tourbillon: size_of Sleep = {} B; task header = {} B; task overhead beyond the \
+                 future = {} B (idle task future here: {} B; the output slot it shares, \
+                 Result<(), JoinError>: {} B)",
                 std::mem::size_of::<tourbillon::time::Sleep>(),
+                tourbillon::__bench::TASK_HEADER_SIZE,
                 task_overhead(&task),
                 std::mem::size_of_val(&task),
+                std::mem::size_of::<tourbillon::task::Result<()>>(),
             );
         }
         "tokio" => {

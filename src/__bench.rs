@@ -5,8 +5,8 @@
 //! The injector is crate-private (it queues `Notified` references typed by their scheduler), yet
 //! `benches/baselines.rs` compares it with crossbeam's `SegQueue` and a locked `VecDeque`. This
 //! module wraps the real [`Injector`] and gives it real task cells ([`Task`]) to queue, so the
-//! comparison measures the runtime's own code, not a copy of it. [`task_overhead`] reports the
-//! task layout's cost for `examples/memory.rs`.
+//! comparison measures the runtime's own code, not a copy of it. [`task_overhead`] and
+//! [`TASK_HEADER_SIZE`] report the task layout's cost for `examples/memory.rs`.
 
 use crate::loom::sync::Arc;
 use crate::scheduler::injector::{self, Pop};
@@ -84,6 +84,9 @@ impl Drop for Injector {
         while self.pop().is_some() {}
     }
 }
+
+/// Bytes of the type-erased task header every task cell starts with (`src/task/core.rs`).
+pub const TASK_HEADER_SIZE: usize = std::mem::size_of::<task::Header>();
 
 /// Bytes a task spawned on the multi-thread runtime costs beyond its future `F`: the header,
 /// the scheduler handle and the join-waker slot (plus any padding), per `src/task/core.rs`.
