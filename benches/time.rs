@@ -6,7 +6,7 @@
 //! | `sleep_drop_unpolled` | create and drop a 1-hour sleep never polled: should cost nothing |
 //! | `sleep_drop_polled`   | create, poll once (insert into the wheel), drop (cancel)         |
 //! | `timer_fire_100k`     | 100k tasks each sleeping 1 ms: insert, expire, wake, complete    |
-//! | `timeout_ready`       | `timeout(1 h, ready(()))`: the overhead around a ready future   |
+//! | `timeout_ready`       | `timeout(1 h, ready(()))`: the overhead around a ready future    |
 //!
 //! The per-operation scenarios time many operations inside one `block_on` (`sleep` needs the
 //! runtime's context), one per criterion iteration; `timer_fire_100k` times one batch per
