@@ -199,5 +199,17 @@ mod tests {
         type Sched = std::sync::Arc<()>;
         let overhead = super::core::overhead::<std::future::Ready<[u64; 8]>, Sched>();
         assert!(overhead <= 64, "per-task overhead is {overhead} bytes");
+        // A future as small as the `Err(JoinError)` it may become (two words) costs no more:
+        // the output shares the stage with the future.
+        let overhead = super::core::overhead::<std::future::Ready<[u64; 2]>, Sched>();
+        assert!(overhead <= 64, "small-future overhead is {overhead} bytes");
+    }
+
+    #[test]
+    fn a_join_error_result_is_two_words() {
+        assert_eq!(
+            std::mem::size_of::<super::Result<()>>(),
+            2 * std::mem::size_of::<usize>()
+        );
     }
 }
