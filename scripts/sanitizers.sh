@@ -44,8 +44,9 @@ build() {
     shift
     json=$(cargo "+$toolchain" test -p tourbillon --lib --tests --no-run --message-format=json "$@") ||
         return 1
-    jq -r 'select(.reason == "compiler-artifact" and .executable != null and .profile.test)
-           | .executable' <<<"$json"
+    # With --lib --tests every artifact that has an executable is a test binary (build scripts
+    # and libraries report `"executable":null`). sed rather than jq: one tool fewer to install.
+    sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' <<<"$json"
 }
 
 # `run_one <tool> <binary> <command...>`: runs one test binary, counts the outcome.
