@@ -21,6 +21,13 @@
 # - valgrind memcheck: the stable debug test binaries, --leak-check=full, every integration
 #   test binary but one (see VALGRIND_SKIP below); the unit tests are left to ASan.
 #
+# Teeth (seeded bugs, each tried once and reverted; every tool failed the run):
+#   TSan      local.rs: the owner's `tail` store Release -> Relaxed: data race on the stolen
+#             slot in `steal_into` (runtime, time, http_server, alloc).
+#   ASan      waker.rs: `clone_waker` without its `ref_inc`: heap-use-after-free (8 binaries).
+#   valgrind  raw.rs: `drop_reference` never frees the last reference: definitely lost
+#             (8 binaries).
+#
 # Environment:
 #   SANITIZER_TOOLS   tools to run (same as the arguments), e.g. "asan tsan"
 #   CARGO_NIGHTLY     the nightly toolchain name (default: nightly)
