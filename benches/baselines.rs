@@ -1,15 +1,19 @@
 //! Floors and alternatives with no tokio twin: numbers that put the comparison benches in
-//! context (absolute times; `scripts/bench-table.py` lists them apart from the ratios).
+//! context (absolute times; `scripts/bench-table.py` lists them apart from the ratios, each with
+//! its time relative to the group's `tourbillon` entry).
 //!
-//! - `floor/task_cell_alloc_10k`: 10k heap allocations and frees of a task-sized cell (96 bytes,
-//!   about tourbillon's header + scheduler handle + small stage + join waker). No runtime can
-//!   spawn 10k tasks faster than this with one allocation per task: compare it with
+//! - `floor/task_10k`: 10k task lifetimes without a scheduler. `bare_alloc` is the floor: a heap
+//!   allocation and free of a task-sized cell (96 bytes, about tourbillon's 64-byte overhead plus
+//!   a small future). No runtime can spawn 10k tasks faster than this with one allocation per
+//!   task. `tourbillon` is a real task cell made as a spawn makes it, then polled to completion
+//!   and freed (owned-list insert and removal included, no run queue): compare both with
 //!   `spawn_many_local`.
-//! - `injector_alternatives/*`: candidate injector queues outside the runtime, 10k boxed tasks
-//!   pushed and popped, alone and with two producer threads. tourbillon's own injector (an
-//!   intrusive Vyukov MPSC) is crate-private, so it is measured through the runtime by
-//!   `spawn_many_remote_idle` and `remote_spawn_*`; `SegQueue` is the lock-free alternative the
-//!   design notes name, `Mutex<VecDeque>` the shape of tokio's inject queue (a locked list).
+//! - `injector_alternatives/*`: tourbillon's own injector (an intrusive Vyukov MPSC queue with a
+//!   consumer token, reached through the hidden `tourbillon::__bench` module) against the
+//!   alternatives, on the same 10k real task cells made once outside the timed loop, pushed and
+//!   popped alone and with two producer threads. `SegQueue` is the lock-free alternative the
+//!   design notes name (loom cannot see inside it), `Mutex<VecDeque>` the shape of tokio's inject
+//!   queue (a locked list).
 
 #[allow(dead_code)]
 mod support;
@@ -18,6 +22,7 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use crossbeam_queue::SegQueue;
 use std::collections::VecDeque;
 use std::sync::{Barrier, Mutex};
+use tourbillon::__bench::{Injector, Task};
 
 const N: usize = 10_000;
 
@@ -25,8 +30,8 @@ const N: usize = 10_000;
 type TaskCell = [u64; 12];
 
 fn floor(c: &mut Criterion) {
-    let mut group = support::group(c, "floor");
-    group.bench_function("task_cell_alloc_10k", |b| {
+    let mut group = support::group(c, "floor/task_10k");
+    group.bench_function("bare_alloc", |b| {
         b.iter(|| {
             for i in 0..N {
                 let cell: Box<TaskCell> = Box::new([i as u64; 12]);
@@ -34,64 +39,82 @@ fn floor(c: &mut Criterion) {
             }
         })
     });
+    group.bench_function("tourbillon", |b| {
+        b.iter(|| {
+            for _ in 0..N {
+                drop(black_box(Task::new()));
+            }
+        })
+    });
     group.finish();
 }
 
-/// The two operations an injector needs; both alternatives are shared between threads.
+/// The two operations an injector needs; every queue is shared between threads.
 trait Queue: Sync + Default {
-    fn push(&self, task: Box<TaskCell>);
-    fn pop(&self) -> Option<Box<TaskCell>>;
+    fn push(&self, task: Task);
+    fn pop(&self) -> Option<Task>;
 }
 
-impl Queue for SegQueue<Box<TaskCell>> {
-    fn push(&self, task: Box<TaskCell>) {
+impl Queue for Injector {
+    fn push(&self, task: Task) {
+        Injector::push(self, task)
+    }
+    fn pop(&self) -> Option<Task> {
+        Injector::pop(self)
+    }
+}
+
+impl Queue for SegQueue<Task> {
+    fn push(&self, task: Task) {
         SegQueue::push(self, task)
     }
-    fn pop(&self) -> Option<Box<TaskCell>> {
+    fn pop(&self) -> Option<Task> {
         SegQueue::pop(self)
     }
 }
 
-impl Queue for Mutex<VecDeque<Box<TaskCell>>> {
-    fn push(&self, task: Box<TaskCell>) {
+impl Queue for Mutex<VecDeque<Task>> {
+    fn push(&self, task: Task) {
         self.lock().unwrap().push_back(task)
     }
-    fn pop(&self) -> Option<Box<TaskCell>> {
+    fn pop(&self) -> Option<Task> {
         self.lock().unwrap().pop_front()
     }
 }
 
-/// One thread pushes N tasks, then pops them all.
-fn push_then_pop<Q: Queue>(queue: &Q) {
-    for i in 0..N {
-        queue.push(Box::new([i as u64; 12]));
+/// One iteration on `queue`, moving the `N` tasks of `tasks` through it and back.
+type Scenario<Q> = fn(&Q, &mut Vec<Task>);
+
+/// This thread pushes all `N` tasks, then pops them all.
+fn push_then_pop<Q: Queue>(queue: &Q, tasks: &mut Vec<Task>) {
+    for task in tasks.drain(..) {
+        queue.push(task);
     }
-    for _ in 0..N {
-        black_box(queue.pop().unwrap());
+    while let Some(task) = queue.pop() {
+        tasks.push(task);
     }
+    assert_eq!(tasks.len(), N);
 }
 
-/// Two producer threads push N/2 each while this thread pops all N.
-fn two_producers<Q: Queue>(queue: &Q) {
+/// Two producer threads push `N/2` tasks each while this thread pops all `N`.
+fn two_producers<Q: Queue>(queue: &Q, tasks: &mut Vec<Task>) {
+    let mut first = std::mem::replace(tasks, Vec::with_capacity(N));
+    let second = first.split_off(N / 2);
     let start = Barrier::new(3);
     std::thread::scope(|scope| {
-        for _ in 0..2 {
+        for half in [first, second] {
             let (queue, start) = (queue, &start);
             scope.spawn(move || {
                 start.wait();
-                for i in 0..N / 2 {
-                    queue.push(Box::new([i as u64; 12]));
+                for task in half {
+                    queue.push(task);
                 }
             });
         }
         start.wait();
-        let mut popped = 0;
-        while popped < N {
+        while tasks.len() < N {
             match queue.pop() {
-                Some(task) => {
-                    black_box(task);
-                    popped += 1;
-                }
+                Some(task) => tasks.push(task),
                 None => std::hint::spin_loop(),
             }
         }
@@ -102,30 +125,44 @@ fn injector_alternatives(c: &mut Criterion) {
     compare_queues(
         c,
         "push_then_pop_10k",
-        push_then_pop::<SegQueue<_>>,
-        push_then_pop::<Mutex<_>>,
+        push_then_pop,
+        push_then_pop,
+        push_then_pop,
     );
     compare_queues(
         c,
         "two_producers_10k",
-        two_producers::<SegQueue<_>>,
-        two_producers::<Mutex<_>>,
+        two_producers,
+        two_producers,
+        two_producers,
     );
 }
 
-/// Both queues on one scenario, in the group `injector_alternatives/<name>`.
+/// The three queues on one scenario, in the group `injector_alternatives/<name>`. Pass the same
+/// generic function three times: each parameter's type picks the instance.
 fn compare_queues(
     c: &mut Criterion,
     name: &str,
-    seg: fn(&SegQueue<Box<TaskCell>>),
-    locked: fn(&Mutex<VecDeque<Box<TaskCell>>>),
+    ours: Scenario<Injector>,
+    seg: Scenario<SegQueue<Task>>,
+    locked: Scenario<Mutex<VecDeque<Task>>>,
 ) {
     let mut group = support::group(c, &format!("injector_alternatives/{name}"));
-    let queue = SegQueue::default();
-    group.bench_function("segqueue", |b| b.iter(|| seg(&queue)));
-    let queue = Mutex::default();
-    group.bench_function("mutex_vecdeque", |b| b.iter(|| locked(&queue)));
+    bench_queue(&mut group, "tourbillon", ours);
+    bench_queue(&mut group, "segqueue", seg);
+    bench_queue(&mut group, "mutex_vecdeque", locked);
     group.finish();
+}
+
+/// Benches `scenario` on a fresh `Q` with `N` tasks made outside the timed loop.
+fn bench_queue<Q: Queue>(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    scenario: Scenario<Q>,
+) {
+    let queue = Q::default();
+    let mut tasks: Vec<Task> = (0..N).map(|_| Task::new()).collect();
+    group.bench_function(name, |b| b.iter(|| scenario(&queue, &mut tasks)));
 }
 
 criterion_group! {

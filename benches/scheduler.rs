@@ -22,7 +22,7 @@ use criterion::{criterion_group, criterion_main, Bencher, Criterion};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::{compare, BenchRuntime, Flavor, Latch};
+use support::{compare, fan_out, BenchRuntime, Flavor, Latch};
 
 const NUM_SPAWN: usize = 10_000;
 
@@ -129,27 +129,17 @@ fn yield_many<R: BenchRuntime>(b: &mut Bencher<'_, WallTime>, rt: &R) {
 /// awaits the pong over another.
 fn ping_pong<R: BenchRuntime>(b: &mut Bencher<'_, WallTime>, rt: &R) {
     use futures_channel::oneshot;
-    const PAIRS: usize = 1_000;
-    let handle = rt.handle();
     b.iter(|| {
-        let (latch, done) = Latch::new(PAIRS);
-        R::spawn_detached_on(&handle, async move {
-            for _ in 0..PAIRS {
-                let latch = latch.clone();
-                R::spawn_detached(async move {
-                    let (ping_tx, ping_rx) = oneshot::channel();
-                    let (pong_tx, pong_rx) = oneshot::channel();
-                    R::spawn_detached(async move {
-                        ping_rx.await.unwrap();
-                        pong_tx.send(()).unwrap();
-                    });
-                    ping_tx.send(()).unwrap();
-                    pong_rx.await.unwrap();
-                    latch.count_down();
-                });
-            }
-        });
-        rt.block_on(done).unwrap();
+        fan_out(rt, 1_000, || async {
+            let (ping_tx, ping_rx) = oneshot::channel();
+            let (pong_tx, pong_rx) = oneshot::channel();
+            R::spawn_detached(async move {
+                ping_rx.await.unwrap();
+                pong_tx.send(()).unwrap();
+            });
+            ping_tx.send(()).unwrap();
+            pong_rx.await.unwrap();
+        })
     });
 }
 

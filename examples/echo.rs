@@ -15,35 +15,17 @@ use std::io;
 use tourbillon::net::{TcpListener, TcpStream};
 
 fn main() -> io::Result<()> {
-    let args = args::Args::from_env();
-    let runtime = tourbillon_runtime::build(args.flavor)?;
-    runtime.block_on(async {
-        let listener = TcpListener::bind(args.addr.as_str()).await?;
-        println!(
-            "echo listening on {} ({:?})",
-            listener.local_addr()?,
-            args.flavor
-        );
-        run(listener).await
-    })
+    tourbillon_runtime::main("echo", run)
 }
 
 /// Accepts connections forever, echoing each one on its own task.
 pub async fn run(listener: TcpListener) -> io::Result<()> {
-    loop {
-        match listener.accept().await {
-            Ok((stream, peer)) => {
-                tourbillon::spawn(async move {
-                    if let Err(error) = echo(stream).await {
-                        eprintln!("{peer}: {error}");
-                    }
-                });
-            }
-            // Out of file descriptors, or a connection reset before we took it: the listener is
-            // still fine.
-            Err(error) => eprintln!("accept: {error}"),
+    tourbillon_runtime::accept_forever(listener, |stream, peer| async move {
+        if let Err(error) = echo(stream).await {
+            eprintln!("{peer}: {error}");
         }
-    }
+    })
+    .await
 }
 
 /// Writes back everything read, until the peer closes its side.

@@ -7,6 +7,8 @@
 
 #[path = "support/args.rs"]
 pub mod args;
+#[path = "support/connection.rs"]
+mod connection;
 #[path = "support/http.rs"]
 mod http;
 
@@ -47,7 +49,7 @@ pub async fn run(listener: TcpListener) -> io::Result<()> {
     loop {
         match listener.accept().await {
             Ok((stream, _)) => {
-                tokio::spawn(serve(stream));
+                tokio::spawn(connection::serve(stream));
             }
             // Out of file descriptors, or a connection reset before we took it: the listener is
             // still fine.
@@ -56,22 +58,16 @@ pub async fn run(listener: TcpListener) -> io::Result<()> {
     }
 }
 
-/// One connection: read, answer every complete request, write the answers in one go.
-async fn serve(mut stream: TcpStream) -> io::Result<()> {
-    stream.set_nodelay(true)?;
-    let mut input = http::RequestBuffer::new();
-    let mut output = Vec::with_capacity(4096);
-    loop {
-        let n = stream.read(input.spare_mut()).await?;
-        if n == 0 {
-            return Ok(());
-        }
-        input.filled_by(n);
-        let outcome = http::respond(&mut input, &mut output);
-        stream.write_all(&output).await?;
-        output.clear();
-        if outcome == http::Outcome::Close {
-            return Ok(());
-        }
+impl connection::Connection for TcpStream {
+    async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        AsyncReadExt::read(self, buf).await
+    }
+
+    async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        AsyncWriteExt::write_all(self, buf).await
+    }
+
+    fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        TcpStream::set_nodelay(self, nodelay)
     }
 }

@@ -6,7 +6,9 @@ Reads every target/criterion/**/new/{benchmark,estimates}.json. A group named
 benches/support/mod.rs) becomes one row of the ratio table: median times, each with the
 half-width of its 95% confidence interval, and tourbillon's time divided by tokio's (below 1.0:
 tourbillon is faster), checked against issue 5's target where one exists. Every other result
-(floors, alternatives) is listed with its absolute median in a second table.
+(floors, alternatives) is listed with its absolute median in a second table, with the time of
+the group's "tourbillon" entry divided by its own where the group has one (below 1.0:
+tourbillon is faster than that alternative).
 
 Usage: scripts/bench-table.py [--criterion-dir DIR] [--since EPOCH_SECONDS]
   --since keeps only results written at or after that time (scripts/bench.sh passes the
@@ -39,10 +41,12 @@ ORDER = [
     "ping_pong",
     "chained_spawn",
     "remote_spawn",
-    "timer",
-    "sleep",
+    "sleep_drop_unpolled",
+    "sleep_drop_polled",
+    "timer_fire",
     "timeout",
-    "tcp",
+    "tcp_ping_pong_1conn",
+    "tcp_ping_pong_64conn",
 ]
 
 
@@ -123,10 +127,12 @@ def main():
             )
     if others:
         print()
-        print("| baseline | variant | median |")
-        print("|---|---|---:|")
-        for group_id, name, measure in sorted(others):
-            print(f"| {group_id} | {name} | {fmt_measure(*measure)} |")
+        print("| baseline | variant | median | tourbillon/this |")
+        print("|---|---|---:|---:|")
+        for group_id, name, measure in sorted(others, key=lambda o: (o[0], o[1] != OURS, o[1])):
+            ours = groups[group_id].get(OURS)
+            relative = "—" if ours is None or name == OURS else f"{ours[0] / measure[0]:.2f}"
+            print(f"| {group_id} | {name} | {fmt_measure(*measure)} | {relative} |")
     if not pairs and not others:
         sys.exit("no results matched")
 

@@ -4,6 +4,7 @@
 #   scripts/wrk-compare.sh [--quick] [--servers tourbillon,tokio,mio,threads] [--reps N]
 #                          [--duration SECS] [--connections 100,500]
 #                          [--loads json,plaintext,pipeline] [--modes pinned,unpinned] [--out DIR]
+#                          [--publish DIR]
 #
 # Modes (each server runs as a separate process on 127.0.0.1, on a fresh free port):
 #   pinned    one core each: server on cpu 1 (taskset -c 1), wrk -t1 on cpu 0.
@@ -21,6 +22,8 @@
 # medians (req/s, ratio to tokio and to raw mio, p50/p99 latency, peak RSS), the raw per-run CSV,
 # and a bar chart. Raw wrk outputs stay in DIR/wrk-YYYYMMDD-HHMMSS/. The table's paths are printed
 # at the end. A server whose example fails to build is skipped, with a note.
+# --publish DIR (PERF.md's runs use `--publish perf`): also copy the table and the chart to
+# DIR/wrk.md and DIR/wrk.svg, the committed files PERF.md embeds.
 #
 # --quick: -c100 only, 1 rep of 2 s after a 0.5 s warm-up: about a minute of measuring (plus the
 # release build). The full run: 3 reps of 5 s, -c100 and -c500, about 12 minutes.
@@ -37,6 +40,7 @@ CONNECTIONS="100,500"
 LOADS="json,plaintext,pipeline"
 MODES="pinned,unpinned"
 OUT="results"
+PUBLISH=""
 PIPELINE_DEPTH=16
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
@@ -51,6 +55,7 @@ while [ $# -gt 0 ]; do
         --loads) LOADS="$2"; shift ;;
         --modes) MODES="$2"; shift ;;
         --out) OUT="$2"; shift ;;
+        --publish) PUBLISH="$2"; shift ;;
         -h|--help) usage 0 ;;
         *) echo "unknown argument: $1" >&2; usage 2 ;;
     esac
@@ -216,3 +221,10 @@ log "measured for $(( $(date +%s) - START )) s"
 python3 "$ROOT/scripts/wrk_report.py" "$CSV" \
     --raw "$RAW" --clk-tck "$CLK_TCK" --duration "$DURATION" \
     --pipeline-depth "$PIPELINE_DEPTH" --reps "$REPS"
+
+if [ -n "$PUBLISH" ]; then
+    mkdir -p "$PUBLISH"
+    cp "$OUT/wrk-$STAMP.svg" "$PUBLISH/wrk.svg"
+    sed "s|(wrk-$STAMP.svg)|(wrk.svg)|" "$OUT/wrk-$STAMP.md" >"$PUBLISH/wrk.md"
+    log "published $PUBLISH/wrk.md and $PUBLISH/wrk.svg"
+fi

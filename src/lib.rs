@@ -34,5 +34,10 @@ pub mod time;
 #[doc(hidden)]
 pub mod loom_api;
 
+/// Internals for `benches/` and the measurement examples: not an API (see the module docs).
+#[cfg(not(loom))]
+#[doc(hidden)]
+pub mod __bench;
+
 pub use runtime::{block_on, spawn, Builder, Handle, Runtime, RuntimeMetrics, TryCurrentError};
 pub use task::{JoinError, JoinHandle};

@@ -62,6 +62,12 @@ fn allocation_accounting() {
     for (name, mut builder) in builders() {
         // Warm up this thread's lazily allocated state (thread-locals, the test harness).
         builder.build().unwrap().block_on(async {});
+        // Dropping a multi-thread runtime blocks in std's channel `recv` until the workers
+        // exit, and the first blocking `recv` on a thread allocates a thread-local context
+        // that lives as long as the thread. The warm-up drop above blocks only if the workers
+        // are still running, which a slow machine (valgrind) may not give: block once here.
+        let (_sender, receiver) = std::sync::mpsc::channel::<()>();
+        let _ = receiver.recv_timeout(std::time::Duration::from_millis(1));
 
         let before_runtime = outstanding();
         let rt = builder.build().unwrap();

@@ -31,6 +31,7 @@ mod threads_server;
 #[allow(dead_code)] // its `main`
 mod mio_server;
 
+use std::future::Future;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::mpsc;
@@ -455,31 +456,39 @@ fn spawn_server(serve: impl FnOnce(mpsc::Sender<SocketAddr>) + Send + 'static) -
         .expect("the server reports its address")
 }
 
-fn spawn_tourbillon_server(flavor: tourbillon_server::args::Flavor) -> SocketAddr {
+/// Runs an example's accept loop `run` on a tourbillon runtime made by `runtime`, listening on
+/// a free port of 127.0.0.1.
+fn spawn_on_tourbillon<Run>(
+    runtime: impl FnOnce() -> io::Result<tourbillon::Runtime> + Send + 'static,
+    run: fn(tourbillon::net::TcpListener) -> Run,
+) -> SocketAddr
+where
+    Run: Future<Output = io::Result<()>> + 'static,
+{
     spawn_server(move |addr_tx| {
-        let runtime = tourbillon_server::tourbillon_runtime::build(flavor).unwrap();
-        runtime.block_on(async move {
+        runtime().unwrap().block_on(async move {
             let listener = tourbillon::net::TcpListener::bind("127.0.0.1:0")
                 .await
                 .unwrap();
             addr_tx.send(listener.local_addr().unwrap()).unwrap();
-            tourbillon_server::run(listener).await.unwrap();
+            run(listener).await.unwrap();
         })
     })
 }
 
-#[test]
-fn tourbillon_current_thread_serves_keep_alive_pipelining_and_errors() {
-    exercise(spawn_tourbillon_server(
-        tourbillon_server::args::Flavor::CurrentThread,
-    ));
+fn spawn_tourbillon_server(flavor: tourbillon_server::args::Flavor) -> SocketAddr {
+    spawn_on_tourbillon(
+        move || tourbillon_server::tourbillon_runtime::build(flavor),
+        tourbillon_server::run,
+    )
 }
 
 #[test]
-fn tourbillon_multi_thread_serves_keep_alive_pipelining_and_errors() {
-    exercise(spawn_tourbillon_server(
-        tourbillon_server::args::Flavor::MultiThread { workers: 2 },
-    ));
+fn tourbillon_serves_keep_alive_pipelining_and_errors_in_both_flavors() {
+    use tourbillon_server::args::Flavor;
+    for flavor in [Flavor::CurrentThread, Flavor::MultiThread { workers: 2 }] {
+        exercise(spawn_tourbillon_server(flavor));
+    }
 }
 
 #[test]
@@ -516,17 +525,11 @@ fn spawn_tokio_server(flavor: tokio_server::args::Flavor) -> SocketAddr {
 }
 
 #[test]
-fn tokio_twin_current_thread_serves_keep_alive_pipelining_and_errors() {
-    exercise(spawn_tokio_server(
-        tokio_server::args::Flavor::CurrentThread,
-    ));
-}
-
-#[test]
-fn tokio_twin_multi_thread_serves_keep_alive_pipelining_and_errors() {
-    exercise(spawn_tokio_server(
-        tokio_server::args::Flavor::MultiThread { workers: 2 },
-    ));
+fn tokio_twin_serves_keep_alive_pipelining_and_errors_in_both_flavors() {
+    use tokio_server::args::Flavor;
+    for flavor in [Flavor::CurrentThread, Flavor::MultiThread { workers: 2 }] {
+        exercise(spawn_tokio_server(flavor));
+    }
 }
 
 #[test]
@@ -554,16 +557,10 @@ fn mio_twin_serves_keep_alive_pipelining_and_errors() {
 fn echo_returns_every_byte_on_concurrent_connections_in_both_flavors() {
     use echo_server::args::Flavor;
     for flavor in [Flavor::CurrentThread, Flavor::MultiThread { workers: 2 }] {
-        let addr = spawn_server(move |addr_tx| {
-            let runtime = echo_server::tourbillon_runtime::build(flavor).unwrap();
-            runtime.block_on(async move {
-                let listener = tourbillon::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .unwrap();
-                addr_tx.send(listener.local_addr().unwrap()).unwrap();
-                echo_server::run(listener).await.unwrap();
-            })
-        });
+        let addr = spawn_on_tourbillon(
+            move || echo_server::tourbillon_runtime::build(flavor),
+            echo_server::run,
+        );
         let clients: Vec<_> = (0..16u8)
             .map(|seed| {
                 thread::spawn(move || {

@@ -4,11 +4,11 @@
 //! Alone in its file: it lowers the process's descriptor limit, which would break tests running
 //! beside it.
 
-mod net_support;
+mod support;
 
 use std::os::fd::AsRawFd;
 
-use net_support::{current_thread, within_deadline};
+use support::{current_thread, within_deadline};
 use tourbillon::net::TcpListener;
 
 fn nofile_limit() -> libc::rlimit {

@@ -2,9 +2,9 @@
 //!
 //! Alone in its file, so no other test of this binary opens descriptors meanwhile.
 
-mod net_support;
+mod support;
 
-use net_support::{multi_thread, open_fds, within_deadline};
+use support::{multi_thread, open_fds, within_deadline};
 use tourbillon::net::{TcpListener, TcpStream};
 
 #[test]

@@ -1,21 +1,16 @@
 //! `TcpStream` and its halves under `futures_util::io`'s extension traits.
 
-mod net_support;
+mod support;
 
 use futures_util::future::join;
 use futures_util::io::{AsyncReadExt, AsyncWriteExt};
-use net_support::{current_thread, multi_thread, within_deadline};
-use tourbillon::net::{TcpListener, TcpStream};
+use support::{connected_pair, current_thread, multi_thread, within_deadline};
 
 #[test]
 fn read_exact_and_write_all_on_a_stream() {
     within_deadline(|| {
         multi_thread().block_on(async {
-            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let mut client = TcpStream::connect(listener.local_addr().unwrap())
-                .await
-                .unwrap();
-            let (mut server, _) = listener.accept().await.unwrap();
+            let (mut client, mut server) = connected_pair().await;
 
             let message: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
             let expected = message.clone();
@@ -44,11 +39,7 @@ fn read_exact_and_write_all_on_a_stream() {
 fn copy_between_owned_halves_echoes() {
     within_deadline(|| {
         current_thread().block_on(async {
-            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let client = TcpStream::connect(listener.local_addr().unwrap())
-                .await
-                .unwrap();
-            let (server, _) = listener.accept().await.unwrap();
+            let (client, server) = connected_pair().await;
 
             let echo = tourbillon::spawn(async move {
                 let (mut reader, mut writer) = server.into_split();

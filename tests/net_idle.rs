@@ -2,18 +2,17 @@
 //!
 //! Its own test binary, because it reads the whole process's CPU time.
 
-mod net_support;
+mod support;
 
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use net_support::{current_thread, multi_thread, process_cpu_ticks, within_deadline};
+use support::{
+    current_thread, multi_thread, process_cpu_ticks, within_deadline, MAX_TICKS_PER_IDLE_SECOND,
+};
 use tourbillon::net::TcpListener;
 use tourbillon::Runtime;
 
-/// A spinning thread burns ~100 ticks a second; a sleeping runtime close to none. The bound is
-/// far from both so that a noisy machine cannot flip the verdict.
-const MAX_TICKS_PER_IDLE_SECOND: u64 = 40;
 const IDLE: Duration = Duration::from_secs(1);
 
 /// A reader and an acceptor wait for one second; then a plain thread sends, and the read must

@@ -1,14 +1,14 @@
 //! TCP through the public API: echo under load on both runtimes, EOF, refused connects, resets,
 //! split halves, and sockets that outlive their runtime.
 
-mod net_support;
+mod support;
 
 use std::io::ErrorKind;
 use std::net::{Shutdown, SocketAddr};
 use std::time::{Duration, Instant};
 
 use futures_util::future::join;
-use net_support::{current_thread, multi_thread, within_deadline};
+use support::{connected_pair, current_thread, multi_thread, within_deadline};
 use tourbillon::net::{TcpListener, TcpStream};
 use tourbillon::Runtime;
 
@@ -83,11 +83,7 @@ fn echo_200_connections_of_64k_on_current_thread() {
 fn read_returns_zero_after_peer_shutdown_and_keeps_returning_it() {
     within_deadline(|| {
         multi_thread().block_on(async {
-            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let mut client = TcpStream::connect(listener.local_addr().unwrap())
-                .await
-                .unwrap();
-            let (mut server, _) = listener.accept().await.unwrap();
+            let (mut client, mut server) = connected_pair().await;
 
             // The reader is already waiting when the peer sends its last bytes and shuts down.
             let reading = tourbillon::spawn(async move {
@@ -116,11 +112,7 @@ fn read_returns_zero_after_peer_shutdown_and_keeps_returning_it() {
 fn dropping_a_stream_closes_it() {
     within_deadline(|| {
         current_thread().block_on(async {
-            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let client = TcpStream::connect(listener.local_addr().unwrap())
-                .await
-                .unwrap();
-            let (mut server, _) = listener.accept().await.unwrap();
+            let (client, mut server) = connected_pair().await;
             drop(client);
             assert_eq!(server.read(&mut [0; 16]).await.unwrap(), 0);
         });
@@ -235,11 +227,7 @@ fn reset(stream: std::net::TcpStream) {
 fn borrowed_halves_read_and_write_concurrently() {
     within_deadline(|| {
         current_thread().block_on(async {
-            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let mut client = TcpStream::connect(listener.local_addr().unwrap())
-                .await
-                .unwrap();
-            let (mut server, _) = listener.accept().await.unwrap();
+            let (mut client, mut server) = connected_pair().await;
 
             // More than the socket buffers hold, so neither side can finish writing alone.
             let payload = vec![7u8; 4 * 1024 * 1024];
@@ -304,14 +292,7 @@ fn from_std_and_socket_options() {
 fn a_socket_that_outlives_its_runtime_fails_cleanly() {
     within_deadline(|| {
         let first = current_thread();
-        let (mut stream, _peer) = first.block_on(async {
-            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let client = TcpStream::connect(listener.local_addr().unwrap())
-                .await
-                .unwrap();
-            let (server, _) = listener.accept().await.unwrap();
-            (client, server)
-        });
+        let (mut stream, _peer) = first.block_on(async { connected_pair().await });
         drop(first);
 
         let error = current_thread()

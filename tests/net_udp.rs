@@ -1,11 +1,11 @@
 //! UDP round trips, connected and not, and one socket shared by many receiving tasks.
 
-mod net_support;
+mod support;
 
 use std::io::ErrorKind;
 use std::sync::Arc;
 
-use net_support::{current_thread, multi_thread, within_deadline};
+use support::{current_thread, multi_thread, within_deadline};
 use tourbillon::net::UdpSocket;
 
 #[test]

@@ -3,23 +3,13 @@
 //!
 //! Its own test binary, because it reads the whole process's CPU time.
 
+mod support;
+
 use std::time::{Duration, Instant};
 
+use support::{process_cpu_ticks, MAX_TICKS_PER_IDLE_SECOND};
 use tourbillon::time::sleep;
 use tourbillon::{Builder, Runtime};
-
-/// User + system CPU time of this process, in clock ticks (usually 100 per second).
-fn process_cpu_ticks() -> u64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
-    // Skip the command name, which is in parentheses and may contain spaces.
-    let rest = &stat[stat.rfind(')').unwrap() + 2..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    // utime and stime are fields 14 and 15 of the line: 12th and 13th after the name.
-    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
-}
-
-/// A spinning worker burns ~100 ticks a second; a sleeping runtime close to none.
-const MAX_TICKS_PER_IDLE_SECOND: u64 = 40;
 
 fn waits_without_spinning(rt: Runtime) {
     rt.block_on(async {

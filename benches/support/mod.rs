@@ -15,8 +15,10 @@
 //! - Scenario code is written once, generic over [`BenchRuntime`]; completion signals use a
 //!   runtime-agnostic channel (`futures_channel::oneshot`), never either runtime's own.
 //!
-//! Each bench binary uses a different subset of this module, hence the `allow(dead_code)` at its
-//! `mod support;` line.
+//! Each bench binary (and `examples/memory.rs`, which loads this module by path) uses a
+//! different subset of it, hence the `allow(dead_code)` at its `mod support;` line.
+
+pub mod timers;
 
 use criterion::measurement::WallTime;
 use criterion::{Bencher, BenchmarkGroup, Criterion, SamplingMode};
@@ -265,4 +267,26 @@ impl Latch {
             let _ = tx.send(());
         }
     }
+}
+
+/// One task spawns `count` tasks, each running `body()` and then counting down a [`Latch`];
+/// `block_on` returns when the last has finished. The fan-out shape of `ping_pong` and
+/// `timer_fire_100k`.
+pub fn fan_out<R, B, F>(rt: &R, count: usize, body: B)
+where
+    R: BenchRuntime,
+    B: Fn() -> F + Send + Sync + Copy + 'static,
+    F: Future<Output = ()> + Send + 'static,
+{
+    let (latch, done) = Latch::new(count);
+    R::spawn_detached_on(&rt.handle(), async move {
+        for _ in 0..count {
+            let latch = latch.clone();
+            R::spawn_detached(async move {
+                body().await;
+                latch.count_down();
+            });
+        }
+    });
+    rt.block_on(done).unwrap();
 }

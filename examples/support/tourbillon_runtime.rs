@@ -1,9 +1,14 @@
-//! The tourbillon runtime that the command line (`args.rs`) asks for, shared by the examples that
-//! run on tourbillon. It expects `args.rs` to be loaded as the sibling module `args`.
+//! What the examples that run on tourbillon share: the runtime their command line asks for, the
+//! `main` that binds ADDR and serves, and the accept loop. It expects `args.rs` to be loaded as
+//! the sibling module `args`.
 
+use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 
-use super::args::Flavor;
+use tourbillon::net::{TcpListener, TcpStream};
+
+use super::args::{Args, Flavor};
 
 /// A runtime of the requested shape: `--current-thread`, or `--threads N` workers.
 ///
@@ -15,5 +20,48 @@ pub fn build(flavor: Flavor) -> io::Result<tourbillon::Runtime> {
         Flavor::MultiThread { workers } => tourbillon::Builder::new_multi_thread()
             .worker_threads(workers)
             .build(),
+    }
+}
+
+/// A server's `main`: parses `[ADDR] [--threads N | --current-thread]`, builds that runtime,
+/// binds ADDR, says so under `name`, and runs `serve` on the listener.
+///
+/// # Errors
+/// Building the runtime or binding failed, or `serve` returned an error.
+pub fn main<Serve>(name: &str, serve: impl FnOnce(TcpListener) -> Serve) -> io::Result<()>
+where
+    Serve: Future<Output = io::Result<()>>,
+{
+    let args = Args::from_env();
+    let runtime = build(args.flavor)?;
+    runtime.block_on(async {
+        let listener = TcpListener::bind(args.addr.as_str()).await?;
+        println!(
+            "{name} listening on {} ({:?})",
+            listener.local_addr()?,
+            args.flavor
+        );
+        serve(listener).await
+    })
+}
+
+/// Accepts connections forever, running `serve` for each one on its own task.
+///
+/// An accept error (out of file descriptors, a connection reset before it was taken) is
+/// printed and the loop goes on: the listener is still fine.
+pub async fn accept_forever<Serve>(
+    listener: TcpListener,
+    serve: impl Fn(TcpStream, SocketAddr) -> Serve,
+) -> io::Result<()>
+where
+    Serve: Future<Output = ()> + Send + 'static,
+{
+    loop {
+        match listener.accept().await {
+            Ok((stream, peer)) => {
+                tourbillon::spawn(serve(stream, peer));
+            }
+            Err(error) => eprintln!("accept: {error}"),
+        }
     }
 }

@@ -85,11 +85,7 @@ impl BlockingPool {
             func: Some(func),
             handle: handle.clone(),
         };
-        let (join, notified) = crate::task::spawn_task(future, self.clone(), &self.inner.owned);
-        if let Some(task) = notified {
-            self.schedule(task);
-        }
-        join
+        crate::task::spawn_task(future, self, &self.inner.owned)
     }
 
     /// Cancels queued calls and waits up to `timeout` for running ones to return.

@@ -57,8 +57,17 @@ impl Handle {
     /// });
     /// ```
     pub fn current() -> Handle {
-        match Handle::try_current() {
-            Ok(handle) => handle,
+        Handle::with_current(Handle::clone)
+    }
+
+    /// Runs `f` on the current runtime's handle without cloning it (one thread-local lookup;
+    /// what `sleep` and socket registration use).
+    ///
+    /// # Panics
+    /// Outside a runtime, as [`Handle::current`].
+    pub(crate) fn with_current<R>(f: impl FnOnce(&Handle) -> R) -> R {
+        match context::with_current(f) {
+            Ok(out) => out,
             Err(e) => panic!("{e}"),
         }
     }

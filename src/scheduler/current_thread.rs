@@ -114,11 +114,7 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (join, notified) = crate::task::spawn_task(future, this.clone(), &this.owned);
-        if let Some(task) = notified {
-            this.schedule(task);
-        }
-        join
+        crate::task::spawn_task(future, this, &this.owned)
     }
 
     /// Runs `f` with this thread's `block_on` of *this* runtime, if it is inside one.

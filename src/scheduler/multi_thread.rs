@@ -136,11 +136,7 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (join, notified) = crate::task::spawn_task(future, this.clone(), &this.owned);
-        if let Some(task) = notified {
-            this.schedule_task(task, false);
-        }
-        join
+        crate::task::spawn_task(future, this, &this.owned)
     }
 
     /// Runs `f` with the current worker if this thread is one of *this* runtime's workers.
@@ -221,6 +217,12 @@ impl Schedule for Arc<Handle> {
     }
 
     fn yield_now(&self, task: Notified<Self>) {
+        self.schedule_task(task, false);
+    }
+
+    /// A new task goes to the back of the queue, not into the LIFO slot: that slot is for the
+    /// task a waker just readied, whose data is still hot in this core's cache.
+    fn spawned(&self, task: Notified<Self>) {
         self.schedule_task(task, false);
     }
 

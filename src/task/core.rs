@@ -108,8 +108,8 @@ impl<F: Future, S> Cell<F, S> {
     }
 }
 
-/// What a task costs beyond its future: used by the size test and the docs.
-#[cfg(test)]
+/// What a task costs beyond its future: used by the size test and `__bench::task_overhead`.
+#[cfg(not(loom))]
 pub(crate) const fn overhead<F: Future, S>() -> usize {
     std::mem::size_of::<Cell<F, S>>() - std::mem::size_of::<F>()
 }

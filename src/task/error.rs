@@ -2,7 +2,6 @@
 
 use std::any::Any;
 use std::fmt;
-use std::sync::Mutex;
 
 /// A task did not produce its output: it was cancelled, or it panicked.
 ///
@@ -17,37 +16,42 @@ use std::sync::Mutex;
 /// });
 /// ```
 pub struct JoinError {
-    repr: Repr,
+    /// The panic payload, or a boxed [`Cancelled`] marker. One fat pointer (16 bytes, and
+    /// `Result<(), JoinError>` too, through the pointer's niche): the error shares the task's
+    /// stage slot with the future, so its size is paid by every task with a small future.
+    payload: Box<dyn Any + Send + 'static>,
 }
 
-enum Repr {
-    Cancelled,
-    /// The `Mutex` makes the payload `Sync` (so a `JoinError` converts into
-    /// `Box<dyn Error + Send + Sync>`); it is never contended.
-    Panic(Mutex<Box<dyn Any + Send + 'static>>),
-}
+/// The payload of a cancelled task's error. Zero-sized: boxing it allocates nothing.
+struct Cancelled;
+
+// SAFETY: `Sync` lets a `&JoinError` cross threads, and through it the payload, which is only
+// `Send`. A shared reference reaches the payload in two ways only: `Any::type_id`, which reads
+// no payload data (`Any` has one blanket impl, so no payload can override it), and
+// `downcast_ref` to `&str` or `String`, which succeeds only when the payload is one of those
+// `Sync` types. Everything else takes the error by value. (tokio's `SyncWrapper` makes the same
+// argument.)
+unsafe impl Sync for JoinError {}
 
 impl JoinError {
     pub(crate) fn cancelled() -> JoinError {
         JoinError {
-            repr: Repr::Cancelled,
+            payload: Box::new(Cancelled),
         }
     }
 
     pub(crate) fn panic(payload: Box<dyn Any + Send + 'static>) -> JoinError {
-        JoinError {
-            repr: Repr::Panic(Mutex::new(payload)),
-        }
+        JoinError { payload }
     }
 
     /// Was the task cancelled (by `JoinHandle::abort` or runtime shutdown)?
     pub fn is_cancelled(&self) -> bool {
-        matches!(self.repr, Repr::Cancelled)
+        self.payload.is::<Cancelled>()
     }
 
     /// Did the task panic?
     pub fn is_panic(&self) -> bool {
-        matches!(self.repr, Repr::Panic(_))
+        !self.is_cancelled()
     }
 
     /// The panic payload, to resume the panic with `std::panic::resume_unwind`.
@@ -61,21 +65,20 @@ impl JoinError {
 
     /// The panic payload, or the error back if the task was cancelled.
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
-        match self.repr {
-            Repr::Panic(payload) => Ok(payload.into_inner().unwrap_or_else(|e| e.into_inner())),
-            Repr::Cancelled => Err(self),
+        if self.is_panic() {
+            Ok(self.payload)
+        } else {
+            Err(self)
         }
     }
 
     fn panic_message(&self) -> Option<String> {
-        let Repr::Panic(payload) = &self.repr else {
+        if self.is_cancelled() {
             return None;
-        };
-        let payload = payload.lock().unwrap_or_else(|e| e.into_inner());
-        let message = payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned());
+        }
+        // Only `Sync` payload types are read through `&self` (see the `Sync` impl).
+        let message = (self.payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .or_else(|| self.payload.downcast_ref::<String>().cloned());
         Some(message.unwrap_or_else(|| "<non-string payload>".to_string()))
     }
 }

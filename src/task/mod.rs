@@ -44,6 +44,8 @@ mod raw;
 mod state;
 mod waker;
 
+#[cfg(not(loom))]
+pub(crate) use self::core::overhead;
 pub(crate) use self::core::Header;
 pub use error::JoinError;
 pub use join::JoinHandle;
@@ -69,6 +71,11 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
 
     /// The task woke itself during its own poll: queue it behind other work.
     fn yield_now(&self, task: Notified<Self>) {
+        self.schedule(task);
+    }
+
+    /// The task was just spawned and waits for its first poll: by default queued like a wake.
+    fn spawned(&self, task: Notified<Self>) {
         self.schedule(task);
     }
 
@@ -124,29 +131,31 @@ impl<S> Drop for Notified<S> {
     }
 }
 
-/// Allocates a task and binds it to `owned`. Returns its `JoinHandle` and, unless the runtime is
-/// shutting down (then the task is already cancelled), the entry to schedule.
+/// Allocates a task, binds it to `owned` and hands it to `scheduler` for its first poll.
+///
+/// If the runtime is shutting down, `owned` refuses the task: it is cancelled right here and
+/// its `JoinHandle` reports that.
 pub(crate) fn spawn_task<F, S>(
     future: F,
-    scheduler: S,
+    scheduler: &S,
     owned: &OwnedTasks,
-) -> (JoinHandle<F::Output>, Option<Notified<S>>)
+) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
-    S: Schedule,
+    S: Schedule + Clone,
 {
-    let raw = RawTask::new(future, scheduler);
+    let raw = RawTask::new(future, scheduler.clone());
     let join = JoinHandle::new(raw);
     let notified = Notified::from_raw(raw);
     if owned.bind(raw) {
-        (join, Some(notified))
+        scheduler.spawned(notified);
     } else {
         // The list refused its reference: use it to cancel the task right here.
         raw.shutdown();
         drop(notified);
-        (join, None)
     }
+    join
 }
 
 /// Yields once to the scheduler, letting other tasks run before this one continues.
@@ -190,5 +199,17 @@ mod tests {
         type Sched = std::sync::Arc<()>;
         let overhead = super::core::overhead::<std::future::Ready<[u64; 8]>, Sched>();
         assert!(overhead <= 64, "per-task overhead is {overhead} bytes");
+        // A future as small as the `Err(JoinError)` it may become (two words) costs no more:
+        // the output shares the stage with the future.
+        let overhead = super::core::overhead::<std::future::Ready<[u64; 2]>, Sched>();
+        assert!(overhead <= 64, "small-future overhead is {overhead} bytes");
+    }
+
+    #[test]
+    fn a_join_error_result_is_two_words() {
+        assert_eq!(
+            std::mem::size_of::<super::Result<()>>(),
+            2 * std::mem::size_of::<usize>()
+        );
     }
 }

@@ -48,7 +48,7 @@ pub use timeout::{timeout, timeout_at, Elapsed, Timeout};
 
 /// The timer driver of the runtime this thread runs in.
 fn current_handle() -> Handle {
-    crate::runtime::Handle::current().driver().time.clone()
+    crate::runtime::Handle::with_current(|handle| handle.driver().time.clone())
 }
 
 /// A deadline for "never, in practice": 30 years after `now` (as tokio does).

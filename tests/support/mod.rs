@@ -1,10 +1,11 @@
-//! Helpers shared by the networking tests.
+//! Helpers shared by the integration tests: deadlines, runtimes, loopback pairs, process counters.
 
 #![allow(dead_code)] // each test file uses a different subset
 
 use std::sync::mpsc;
 use std::time::Duration;
 
+use tourbillon::net::{TcpListener, TcpStream};
 use tourbillon::{Builder, Runtime};
 
 /// A generous upper bound for one test: a hang fails the test instead of stalling CI.
@@ -44,6 +45,11 @@ pub fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd").unwrap().count()
 }
 
+/// The most CPU an idle runtime may use in one second, in clock ticks: a spinning worker burns
+/// ~100 ticks a second and a sleeping runtime close to none; the bound is far from both so that
+/// a noisy machine cannot flip the verdict.
+pub const MAX_TICKS_PER_IDLE_SECOND: u64 = 40;
+
 /// User + system CPU time of this process, in clock ticks (usually 100 per second).
 pub fn process_cpu_ticks() -> u64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
@@ -52,4 +58,15 @@ pub fn process_cpu_ticks() -> u64 {
     let fields: Vec<&str> = rest.split_whitespace().collect();
     // utime and stime are fields 14 and 15 of the line: 12th and 13th after the name.
     fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+/// A connected loopback pair `(client, server)`: a listener on a free port, a client that
+/// connects to it, and the server side that the listener accepted.
+pub async fn connected_pair() -> (TcpStream, TcpStream) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let client = TcpStream::connect(listener.local_addr().unwrap())
+        .await
+        .unwrap();
+    let (server, _) = listener.accept().await.unwrap();
+    (client, server)
 }
