@@ -81,32 +81,32 @@ mod core_api {
             }
         }
 
-        /// Spawns `future` and queues its first run here.
+        /// Spawns `future` (the real `spawn_task`, which hands the new task to
+        /// `Schedule::spawned`: queued here).
         pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
         where
             F: Future + Send + 'static,
             F::Output: Send + 'static,
         {
-            let (join, notified) =
-                crate::task::spawn_task(future, self.clone(), &self.shared.owned);
-            if let Some(task) = notified {
-                self.schedule(task);
-            }
-            join
+            crate::task::spawn_task(future, self, &self.shared.owned)
         }
 
-        /// Spawns `future` and hands its first run-queue entry to the caller (to push onto the
-        /// queue under test) instead of queueing it here.
+        /// Spawns `future` and takes its first run-queue entry back out of this queue, for the
+        /// caller to push onto the queue under test. Only for models that use this
+        /// scheduler's queue for nothing else meanwhile (the entry is the newest one queued).
+        ///
+        /// # Panics
+        /// After [`TestScheduler::shutdown`].
         pub fn spawn_entry<F>(&self, future: F) -> (JoinHandle<F::Output>, Task)
         where
             F: Future + Send + 'static,
             F::Output: Send + 'static,
         {
-            let (join, notified) =
-                crate::task::spawn_task(future, self.clone(), &self.shared.owned);
+            let join = crate::task::spawn_task(future, self, &self.shared.owned);
+            let entry = self.shared.queue.lock().unwrap().tasks.pop_back();
             (
                 join,
-                Task(notified.expect("spawn on a shut-down TestScheduler")),
+                Task(entry.expect("spawn on a shut-down TestScheduler")),
             )
         }
 
