@@ -253,7 +253,7 @@ impl<R: Registrar> Handle<R> {
         source: &mut impl mio::event::Source,
         token: usize,
     ) -> io::Result<()> {
-        let result = self.shared.registrar.deregister(source);
+        let result = self.shared.registrar.deregister(source, token);
         self.shared.lock_registrations().released.push(token);
         result
     }
