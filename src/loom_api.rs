@@ -84,13 +84,25 @@ mod reactor_api {
     impl Socket {
         /// Reads one byte through `Registered::poll_io` (the owner slot).
         pub fn poll_read(&self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-            self.io.poll_io(cx, Direction::Read, FakeSource::read)
+            self.io
+                .poll_io(cx, Direction::Read, |source| source.read(1))
+        }
+
+        /// Reads up to `len` bytes through `Registered::poll_io_stream` (the owner slot): a
+        /// short read clears the readiness it started from.
+        pub fn poll_read_stream(
+            &self,
+            cx: &mut Context<'_>,
+            len: usize,
+        ) -> Poll<io::Result<usize>> {
+            self.io
+                .poll_io_stream(cx, Direction::Read, len, |source| source.read(len))
         }
 
         /// Reads one byte through `Registered::async_io_shared` (a shared waiter slot).
         pub async fn read_shared(&self) -> io::Result<usize> {
             self.io
-                .async_io_shared(Direction::Read, FakeSource::read)
+                .async_io_shared(Direction::Read, |source| source.read(1))
                 .await
         }
     }

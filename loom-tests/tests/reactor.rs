@@ -9,6 +9,7 @@
 //! | scenario | threads | what it proves |
 //! |---|---|---|
 //! | `would_block_clear_vs_event` | task reads (its first attempt gets `WouldBlock`) ‖ peer writes + driver turn | the tick check (`scheduled_io` rule 1): a `WouldBlock` clears readiness only if no event came since the attempt began, so a newer event is never lost |
+//! | `short_read_clear_vs_event` | task's stream read comes up short and clears readiness (`registration` rule 3) ‖ peer writes + driver turn | the drained-clear is tick-checked against the readiness the read started from, so the second byte's event survives |
 //! | `waker_registration_vs_event` | task re-polls a drained socket ‖ peer writes + driver turn | `scheduled_io` rule 3: the waker is registered and the word re-read under the waiters lock, and the driver sets the word before taking that lock: no lost wakeup |
 //! | `shared_waiters_vs_events` | two `&self` readers on one socket ‖ two writes, two turns | every shared waiter is woken; the reader that loses the byte to the other waits again and gets the next one |
 //! | `deregister_vs_in_flight_event` | driver turn with an event collected for socket A ‖ drop A, register B, B waits | driver rule 1: only the driver frees a slot, so an event collected before A's deregistration never reaches B (no stray wake, no wrong readiness); every `ScheduledIo` is freed (loom's `Arc` leak check) |
@@ -133,6 +134,27 @@ fn would_block_clear_vs_event() {
         let waker = thread_waker();
         let n = block_on(&waker, |cx| socket.poll_read(cx)).unwrap();
         assert_eq!(n, 1);
+
+        drop(driver.join().unwrap());
+    });
+}
+
+#[test]
+fn short_read_clear_vs_event() {
+    model(|| {
+        let (reactor, handle) = reactor();
+        let (socket, peer) = handle.socket().unwrap();
+        // One byte waits; a two-byte stream read takes it, proves the socket drained, and
+        // clears readiness without a `WouldBlock` syscall, racing with a second byte's event.
+        peer.write();
+        let driver = spawn_write_and_turn(reactor, peer);
+
+        let waker = thread_waker();
+        let mut total = 0;
+        while total < 2 {
+            total += block_on(&waker, |cx| socket.poll_read_stream(cx, 2)).unwrap();
+        }
+        assert_eq!(total, 2);
 
         drop(driver.join().unwrap());
     });

@@ -215,15 +215,17 @@ impl Poller for FakePoller {
 // === impl FakeSource ===
 
 impl FakeSource {
-    /// Takes one byte, or `WouldBlock` if none is there.
-    pub(crate) fn read(&self) -> io::Result<usize> {
+    /// Takes up to `len` bytes, or `WouldBlock` if none is there. A read shorter than `len`
+    /// has drained the socket, as for a real stream socket (`registration` rule 3 relies on it).
+    pub(crate) fn read(&self, len: usize) -> io::Result<usize> {
         let mut state = self.kernel.lock();
         let socket = &mut state.sockets[self.id];
         if socket.data == 0 {
             return Err(io::ErrorKind::WouldBlock.into());
         }
-        socket.data -= 1;
-        Ok(1)
+        let n = socket.data.min(len);
+        socket.data -= n;
+        Ok(n)
     }
 }
 

@@ -208,9 +208,7 @@ impl<S: mio::event::Source, P: Registrar> Drop for Registered<S, P> {
     }
 }
 
-impl<S: mio::event::Source + std::fmt::Debug, P: Registrar> std::fmt::Debug
-    for Registered<S, P>
-{
+impl<S: mio::event::Source + std::fmt::Debug, P: Registrar> std::fmt::Debug for Registered<S, P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Registered")
             .field("io", &self.io)
