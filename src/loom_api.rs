@@ -89,14 +89,20 @@ mod reactor_api {
         }
 
         /// Reads up to `len` bytes through `Registered::poll_io_stream` (the owner slot): a
-        /// short read clears the readiness it started from.
+        /// short read clears the readiness it started from. `after_read` runs right after each
+        /// read syscall, as the world goes on between the syscall and the code after it (a
+        /// model writes the next byte there).
         pub fn poll_read_stream(
             &self,
             cx: &mut Context<'_>,
             len: usize,
+            mut after_read: impl FnMut(),
         ) -> Poll<io::Result<usize>> {
-            self.io
-                .poll_io_stream(cx, Direction::Read, len, |source| source.read(len))
+            self.io.poll_io_stream(cx, Direction::Read, len, |source| {
+                let result = source.read(len);
+                after_read();
+                result
+            })
         }
 
         /// Reads one byte through `Registered::async_io_shared` (a shared waiter slot).

@@ -142,17 +142,33 @@ fn would_block_clear_vs_event() {
 #[test]
 fn short_read_clear_vs_event() {
     model(|| {
-        let (reactor, handle) = reactor();
+        let (mut reactor, handle) = reactor();
         let (socket, peer) = handle.socket().unwrap();
-        // One byte waits; a two-byte stream read takes it, proves the socket drained, and
-        // clears readiness without a `WouldBlock` syscall, racing with a second byte's event.
+        // One byte waits, its event already dispatched.
         peer.write();
-        let driver = spawn_write_and_turn(reactor, peer);
+        reactor.turn(Some(Duration::ZERO));
 
+        // The driver blocks until the next event, then dispatches it.
+        let driver = thread::spawn(move || {
+            reactor.turn(None);
+            reactor
+        });
+
+        // A two-byte stream read takes the byte; the second byte arrives right after the
+        // syscall. The short read proves the socket drained *at the syscall* and clears
+        // readiness, racing with the second byte's event: the clear must not win.
         let waker = thread_waker();
+        let mut peer = Some(peer);
         let mut total = 0;
         while total < 2 {
-            total += block_on(&waker, |cx| socket.poll_read_stream(cx, 2)).unwrap();
+            let read = block_on(&waker, |cx| {
+                socket.poll_read_stream(cx, 2, || {
+                    if let Some(peer) = peer.take() {
+                        peer.write();
+                    }
+                })
+            });
+            total += read.unwrap();
         }
         assert_eq!(total, 2);
 
