@@ -165,6 +165,7 @@ fn short_read_clear_vs_event() {
                 socket.poll_read_stream(cx, 2, || {
                     if let Some(peer) = peer.take() {
                         peer.write();
+                        thread::yield_now();
                     }
                 })
             });
