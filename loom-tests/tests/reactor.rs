@@ -141,40 +141,50 @@ fn would_block_clear_vs_event() {
 
 #[test]
 fn short_read_clear_vs_event() {
-    model(|| {
-        let (mut reactor, handle) = reactor();
-        let (socket, peer) = handle.socket().unwrap();
-        // One byte waits, its event already dispatched.
-        peer.write();
-        reactor.turn(Some(Duration::ZERO));
+    // Twice: loom's search (DPOR under a preemption bound) does not by itself switch to the
+    // driver in the few steps between the syscall and the clear, because the driver's next
+    // operation there is not yet one that conflicts; a `yield_now` right after the byte
+    // arrives sends it there. Without the yield, the other order (clear, then dispatch).
+    for yield_after_write in [false, true] {
+        model(move || short_read_clear(yield_after_write));
+    }
+}
 
-        // The driver blocks until the next event, then dispatches it.
-        let driver = thread::spawn(move || {
-            reactor.turn(None);
-            reactor
-        });
+fn short_read_clear(yield_after_write: bool) {
+    let (mut reactor, handle) = reactor();
+    let (socket, peer) = handle.socket().unwrap();
+    // One byte waits, its event already dispatched.
+    peer.write();
+    reactor.turn(Some(Duration::ZERO));
 
-        // A two-byte stream read takes the byte; the second byte arrives right after the
-        // syscall. The short read proves the socket drained *at the syscall* and clears
-        // readiness, racing with the second byte's event: the clear must not win.
-        let waker = thread_waker();
-        let mut peer = Some(peer);
-        let mut total = 0;
-        while total < 2 {
-            let read = block_on(&waker, |cx| {
-                socket.poll_read_stream(cx, 2, || {
-                    if let Some(peer) = peer.take() {
-                        peer.write();
+    // The driver blocks until the next event, then dispatches it.
+    let driver = thread::spawn(move || {
+        reactor.turn(None);
+        reactor
+    });
+
+    // A two-byte stream read takes the byte; the second byte arrives right after the
+    // syscall. The short read proves the socket drained *at the syscall* and clears readiness
+    // (`registration` rule 3), racing with the second byte's event: the clear must not win.
+    let waker = thread_waker();
+    let mut peer = Some(peer);
+    let mut total = 0;
+    while total < 2 {
+        let read = block_on(&waker, |cx| {
+            socket.poll_read_stream(cx, 2, || {
+                if let Some(peer) = peer.take() {
+                    peer.write();
+                    if yield_after_write {
                         thread::yield_now();
                     }
-                })
-            });
-            total += read.unwrap();
-        }
-        assert_eq!(total, 2);
+                }
+            })
+        });
+        total += read.unwrap();
+    }
+    assert_eq!(total, 2);
 
-        drop(driver.join().unwrap());
-    });
+    drop(driver.join().unwrap());
 }
 
 #[test]
