@@ -64,6 +64,12 @@ mod reactor_api {
             Ok((Socket { io }, Peer { peer }))
         }
 
+        /// Slots holding a registration: live ones, and released ones the driver has not freed
+        /// yet (driver rule 1).
+        pub fn registrations(&self) -> usize {
+            self.handle.registrations()
+        }
+
         /// `Handle::unpark`.
         pub fn unpark(&self) {
             self.handle.unpark();

@@ -258,6 +258,17 @@ impl<R: Registrar> Handle<R> {
         result
     }
 
+    /// How many slots hold a registration (live, or released and not yet freed by a turn).
+    #[cfg(loom)]
+    pub(crate) fn registrations(&self) -> usize {
+        self.shared
+            .lock_registrations()
+            .slots
+            .iter()
+            .flatten()
+            .count()
+    }
+
     /// Wakes the thread blocked in [`Driver::turn`], or makes its next blocking turn return at
     /// once. Costs a syscall only when a turn is blocked (rule 4).
     pub(crate) fn unpark(&self) {
