@@ -3,7 +3,7 @@
 //! `io::Registered`, `ScheduledIo`) on the scripted fake event source of `src/io/fake.rs`.
 //! Only the kernel is fake; see that file for the poller contract it keeps.
 //!
-//! Every waiting task here really waits: its waker unparks the model thread, which parks until
+//! Every waiting task here really waits: its waker signals the model thread, which blocks until
 //! woken. A lost wakeup therefore leaves every thread blocked, and loom reports a deadlock.
 //!
 //! | scenario | threads | what it proves |
@@ -28,8 +28,8 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use loom::cell::UnsafeCell;
-use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
-use loom::sync::Arc;
+use loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use loom::sync::{Arc, Condvar, Mutex};
 use loom::thread;
 
 use tourbillon::loom_api::{reactor, Reactor, ReactorHandle};
@@ -51,10 +51,15 @@ fn model(f: impl Fn() + Sync + Send + 'static) {
 
 // === a waker that wakes a model thread ===
 
-/// Counts its wakes and unparks the thread that made it: the task "sleeps" in [`wait`].
+/// Counts its wakes and wakes the thread waiting in [`ThreadWaker::wait`]: the task "sleeps".
+///
+/// A loom `Mutex` + `Condvar`, not `thread::park`/`unpark`: loom's `unpark` also makes a
+/// thread runnable while it is blocked in a lock or a `join` (where std's would not), which
+/// breaks loom's own bookkeeping when a late wake lands there. A lost wake still leaves the
+/// waiter blocked for good, which loom reports as a deadlock.
 struct ThreadWaker {
-    thread: thread::Thread,
-    woken: AtomicBool,
+    woken: Mutex<bool>,
+    changed: Condvar,
     wakes: AtomicUsize,
 }
 
@@ -65,29 +70,28 @@ impl Wake for ThreadWaker {
 
     fn wake_by_ref(self: &StdArc<Self>) {
         self.wakes.fetch_add(1, SeqCst);
-        // A swap, not a store: loom lets a plain store slip between the read and the write of
-        // a concurrent read-modify-write (tokio-rs/loom#254), which would lose this wake in
-        // `wait`'s swap and report a deadlock that cannot happen.
-        self.woken.swap(true, SeqCst);
-        self.thread.unpark();
+        *self.woken.lock().unwrap() = true;
+        self.changed.notify_one();
     }
 }
 
 fn thread_waker() -> (StdArc<ThreadWaker>, Waker) {
     let waker = StdArc::new(ThreadWaker {
-        thread: thread::current(),
-        woken: AtomicBool::new(false),
+        woken: Mutex::new(false),
+        changed: Condvar::new(),
         wakes: AtomicUsize::new(0),
     });
     (waker.clone(), Waker::from(waker))
 }
 
 impl ThreadWaker {
-    /// Parks until woken. If the wake is lost, nobody unparks: loom reports a deadlock.
+    /// Blocks until woken (at once if a wake came since the last wait).
     fn wait(&self) {
-        while !self.woken.swap(false, SeqCst) {
-            thread::park();
+        let mut woken = self.woken.lock().unwrap();
+        while !*woken {
+            woken = self.changed.wait(woken).unwrap();
         }
+        *woken = false;
     }
 
     fn wakes(&self) -> usize {
