@@ -9,6 +9,7 @@
 //! | scenario | threads | what it proves |
 //! |---|---|---|
 //! | `would_block_clear_vs_event` | task reads (its first attempt gets `WouldBlock`) ‖ peer writes + driver turn | the tick check (`scheduled_io` rule 1): a `WouldBlock` clears readiness only if no event came since the attempt began, so a newer event is never lost |
+//! | `read_vs_peer_vs_blocking_turn` | task reads ‖ peer writes ‖ driver blocks in `turn(None)` | the whole path with three parties: the fake poller's blocking wait, the dispatch, the tick check and the waker handshake together deliver the byte |
 //! | `short_read_clear_vs_event` | task's stream read comes up short and clears readiness (`registration` rule 3) ‖ peer writes + driver turn | the drained-clear is tick-checked against the readiness the read started from, so the second byte's event survives |
 //! | `waker_registration_vs_event` | task re-polls a drained socket ‖ peer writes + driver turn | `scheduled_io` rule 3: the waker is registered and the word re-read under the waiters lock, and the driver sets the word before taking that lock: no lost wakeup |
 //! | `shared_waiters_vs_events` | two `&self` readers on one socket ‖ two writes, two turns | every shared waiter is woken; the reader that loses the byte to the other waits again and gets the next one |
@@ -139,6 +140,29 @@ fn would_block_clear_vs_event() {
         let n = block_on(&waker, |cx| socket.poll_read(cx)).unwrap();
         assert_eq!(n, 1);
 
+        drop(driver.join().unwrap());
+    });
+}
+
+#[test]
+fn read_vs_peer_vs_blocking_turn() {
+    model(|| {
+        let (mut reactor, handle) = reactor();
+        let (socket, peer) = handle.socket().unwrap();
+
+        // Three parties, as in a runtime: the peer's data arrives on its own, the driver thread
+        // blocks in the poller until it does, the task reads (its first attempt, on the
+        // registration's assumed readiness, gets `WouldBlock`).
+        let peer = thread::spawn(move || peer.write());
+        let driver = thread::spawn(move || {
+            reactor.turn(None);
+            reactor
+        });
+
+        let waker = thread_waker();
+        assert_eq!(block_on(&waker, |cx| socket.poll_read(cx)).unwrap(), 1);
+
+        peer.join().unwrap();
         drop(driver.join().unwrap());
     });
 }

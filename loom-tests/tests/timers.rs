@@ -8,6 +8,7 @@
 //! |---|---|---|
 //! | `cancel_vs_fire` | owner drops a registered `Sleep` ‖ another thread fires it | entry rules 3-4: no race on the entry (loom checks the waker cell), at most one wake, nothing left linked in the wheel |
 //! | `waker_swap_vs_fire` | owner re-polls with a new waker ‖ fire | `update_waker` re-checks `FIRED` under the lock: exactly one wake, and if the re-poll was `Pending` its new waker is the one woken (no lost wakeup) |
+//! | `reset_vs_fire` | owner resets a registered `Sleep` to a later deadline and re-polls ‖ the old deadline fires | `reset` cancels under the lock (or finds it fired) before re-arming: no race on the entry, the old deadline wakes at most once and never completes the reset sleep, the new one fires it exactly once |
 //! | `insert_vs_advance` | owner registers a `Sleep` ‖ another thread advances the wheel to just before the deadline (`after_park`: under the lock), then past it (`process`: through the lock-free `next_wake` hint) | nothing fires early, nothing fires twice, and a registered timer is never lost: whichever side of the advance the insert lands on, the advancer fires it or the next turn does (an insert lowers the hint under the lock; a stale hint only defers, driver rule 2) |
 //! | `park_vs_insert` | `before_park` ‖ an insert | driver rule 3: the insert is seen by `before_park` (in its timeout) or calls `unpark` (exactly once) |
 //! | `park_vs_insert_through_reactor` | the driver thread's `before_park` then blocking reactor turn ‖ an insert | the same handshake end to end (as `runtime::driver::Driver::park` composes it): the timer's `unpark` reaches the reactor's park word and fake poller, so the driver never sleeps through a new earliest deadline (a lost one is a loom deadlock) |
@@ -139,6 +140,45 @@ fn waker_swap_vs_fire() {
             );
         }
         assert!(sleep.is_elapsed());
+    });
+}
+
+#[test]
+fn reset_vs_fire() {
+    model(|| {
+        let (timers, _) = counting_timers();
+        let (counter, waker) = counting_waker();
+        let deadline = Instant::now() + HOUR;
+        let later = deadline + HOUR;
+        let mut sleep = Box::pin(timers.sleep_until(deadline));
+        assert!(poll(sleep.as_mut(), &waker).is_pending());
+
+        let firer = {
+            let timers = timers.clone();
+            thread::spawn(move || timers.process(deadline + MS))
+        };
+        thread::yield_now();
+        // Whether or not it fired meanwhile, the reset makes it pending again, due at `later`.
+        sleep.as_mut().reset(later);
+        let fired_before_reset = counter.count();
+        assert!(
+            poll(sleep.as_mut(), &waker).is_pending(),
+            "a reset sleep is pending"
+        );
+        firer.join().unwrap();
+
+        // The old deadline never fires it again; the new one fires it exactly once.
+        let fired_at_first_deadline = counter.count();
+        assert!(fired_at_first_deadline <= 1);
+        assert!(fired_before_reset <= fired_at_first_deadline);
+        assert!(
+            !sleep.is_elapsed(),
+            "the old deadline fired the reset sleep"
+        );
+        timers.process(later + MS);
+        assert_eq!(counter.count(), fired_at_first_deadline + 1);
+        assert!(poll(sleep.as_mut(), &waker).is_ready());
+        assert!(timers.is_empty());
     });
 }
 
