@@ -70,6 +70,8 @@ impl Wake for ThreadWaker {
     }
 
     fn wake_by_ref(self: &StdArc<Self>) {
+        // SeqCst: a test's own counter, read after a join; the strongest ordering keeps the
+        // model's bookkeeping from adding or hiding edges of its own.
         self.wakes.fetch_add(1, SeqCst);
         *self.woken.lock().unwrap() = true;
         self.changed.notify_one();

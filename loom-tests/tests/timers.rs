@@ -57,6 +57,8 @@ impl Wake for CountingWaker {
     }
 
     fn wake_by_ref(self: &StdArc<Self>) {
+        // SeqCst: the model's own counters (wakes, unparks) are checked after joins; they
+        // must not be where an ordering bug in the library hides.
         self.0.fetch_add(1, SeqCst);
     }
 }
