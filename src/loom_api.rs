@@ -90,8 +90,21 @@ mod reactor_api {
     impl Socket {
         /// Reads one byte through `Registered::poll_io` (the owner slot).
         pub fn poll_read(&self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-            self.io
-                .poll_io(cx, Direction::Read, |source| source.read(1))
+            self.poll_read_then(cx, || {})
+        }
+
+        /// [`poll_read`](Self::poll_read), running `after_read` right after each read syscall
+        /// (see [`poll_read_stream`](Self::poll_read_stream)).
+        pub fn poll_read_then(
+            &self,
+            cx: &mut Context<'_>,
+            mut after_read: impl FnMut(),
+        ) -> Poll<io::Result<usize>> {
+            self.io.poll_io(cx, Direction::Read, |source| {
+                let result = source.read(1);
+                after_read();
+                result
+            })
         }
 
         /// Reads up to `len` bytes through `Registered::poll_io_stream` (the owner slot): a
