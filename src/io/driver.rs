@@ -253,9 +253,20 @@ impl<R: Registrar> Handle<R> {
         source: &mut impl mio::event::Source,
         token: usize,
     ) -> io::Result<()> {
-        let result = self.shared.registrar.deregister(source);
+        let result = self.shared.registrar.deregister(source, token);
         self.shared.lock_registrations().released.push(token);
         result
+    }
+
+    /// How many slots hold a registration (live, or released and not yet freed by a turn).
+    #[cfg(loom)]
+    pub(crate) fn registrations(&self) -> usize {
+        self.shared
+            .lock_registrations()
+            .slots
+            .iter()
+            .flatten()
+            .count()
     }
 
     /// Wakes the thread blocked in [`Driver::turn`], or makes its next blocking turn return at

@@ -13,6 +13,8 @@
 //!   (`register`, `unpark`, `shutdown`). Only the driver frees registrations, so an in-flight
 //!   event never reaches a slot that was reused; `unpark` costs a syscall only when a turn is
 //!   blocked.
+//! - `fake` (only under `--cfg loom`): a scripted in-memory event source implementing the
+//!   poller traits, so the loom models in `loom-tests/tests/reactor.rs` run all of the above.
 //! - `registration`: [`Registered`], a mio source tied to the reactor, and the try-the-syscall-
 //!   first loop every socket operation runs through.
 //!
@@ -26,6 +28,8 @@
 //!   outlive it fail their operations with an error and still close cleanly when dropped.
 
 mod driver;
+#[cfg(loom)]
+pub(crate) mod fake;
 mod poller;
 mod registration;
 mod scheduled_io;

@@ -54,11 +54,11 @@ pub(crate) trait Registrar: Send + Sync + 'static {
     /// The OS refused the registration.
     fn register(&self, source: &mut impl mio::event::Source, token: usize) -> io::Result<()>;
 
-    /// Stops reporting readiness of `source` (rule 4).
+    /// Stops reporting readiness of `source`, registered under `token` (rule 4).
     ///
     /// # Errors
     /// The OS refused; the source was not registered.
-    fn deregister(&self, source: &mut impl mio::event::Source) -> io::Result<()>;
+    fn deregister(&self, source: &mut impl mio::event::Source, token: usize) -> io::Result<()>;
 
     /// Makes the current or the next [`Poller::poll`] return promptly (rule 5).
     ///
@@ -126,7 +126,8 @@ impl Registrar for MioRegistrar {
         self.registry.register(source, mio::Token(token), interest)
     }
 
-    fn deregister(&self, source: &mut impl mio::event::Source) -> io::Result<()> {
+    fn deregister(&self, source: &mut impl mio::event::Source, _token: usize) -> io::Result<()> {
+        // epoll and kqueue find the source by its fd; the token is for the loom fake.
         self.registry.deregister(source)
     }
 

@@ -29,13 +29,17 @@ use std::io;
 use std::task::{ready, Context, Poll};
 
 use super::driver::{runtime_gone, Handle};
+use super::poller::{MioRegistrar, Registrar};
 use super::scheduled_io::{Direction, Ready, ReadyEvent, ScheduledIo, SharedWaiter};
 use crate::loom::sync::Arc;
 
 /// A mio source registered with a reactor, read and write, edge-triggered, once.
-pub(crate) struct Registered<S: mio::event::Source> {
+///
+/// Generic over the reactor's [`Registrar`] so that the loom models run this very code on the
+/// scripted fake event source; the runtime only ever uses the default, mio.
+pub(crate) struct Registered<S: mio::event::Source, P: Registrar = MioRegistrar> {
     io: S,
-    handle: Handle,
+    handle: Handle<P>,
     token: usize,
     scheduled_io: Arc<ScheduledIo>,
 }
@@ -52,12 +56,14 @@ impl<S: mio::event::Source> Registered<S> {
         let handle = crate::runtime::Handle::current().driver().io.clone();
         Registered::with_handle(io, handle)
     }
+}
 
+impl<S: mio::event::Source, P: Registrar> Registered<S, P> {
     /// Registers `io` with the reactor behind `handle`.
     ///
     /// # Errors
     /// The reactor has shut down, or the OS refused the registration.
-    pub(crate) fn with_handle(mut io: S, handle: Handle) -> io::Result<Registered<S>> {
+    pub(crate) fn with_handle(mut io: S, handle: Handle<P>) -> io::Result<Registered<S, P>> {
         let (token, scheduled_io) = handle.register(&mut io)?;
         // Nothing is known yet, so both directions count as ready (rule 1): the first
         // operation tries its syscall, and data that is already there costs no wait.
@@ -76,8 +82,14 @@ impl<S: mio::event::Source> Registered<S> {
     }
 
     /// The reactor this source is registered with (accepted streams join their listener's).
-    pub(crate) fn handle(&self) -> &Handle {
+    pub(crate) fn handle(&self) -> &Handle<P> {
         &self.handle
+    }
+
+    /// The token the source is registered under (the loom fake binds its socket to it).
+    #[cfg(loom)]
+    pub(crate) fn token(&self) -> usize {
+        self.token
     }
 
     /// Runs `op` until it does not return `WouldBlock`, waiting for readiness in `direction`
@@ -188,7 +200,7 @@ impl<S: mio::event::Source> Registered<S> {
     }
 }
 
-impl<S: mio::event::Source> Drop for Registered<S> {
+impl<S: mio::event::Source, P: Registrar> Drop for Registered<S, P> {
     fn drop(&mut self) {
         // Rule 5: deregister while the fd is open; the field drops after this and closes it.
         // A failure means the OS already forgot the fd; the slot is released either way.
@@ -196,7 +208,7 @@ impl<S: mio::event::Source> Drop for Registered<S> {
     }
 }
 
-impl<S: mio::event::Source + std::fmt::Debug> std::fmt::Debug for Registered<S> {
+impl<S: mio::event::Source + std::fmt::Debug, P: Registrar> std::fmt::Debug for Registered<S, P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Registered")
             .field("io", &self.io)

@@ -80,7 +80,7 @@ impl Registrar for FakeRegistrar {
         Ok(())
     }
 
-    fn deregister(&self, _: &mut impl mio::event::Source) -> io::Result<()> {
+    fn deregister(&self, _: &mut impl mio::event::Source, _: usize) -> io::Result<()> {
         Ok(())
     }
 

@@ -270,8 +270,8 @@ impl Handle {
     }
 
     /// Is any entry linked into the wheel?
-    #[cfg(test)]
-    pub(super) fn is_empty(&self) -> bool {
+    #[cfg(any(test, loom))]
+    pub(crate) fn is_empty(&self) -> bool {
         self.lock().wheel.next_expiration().is_none()
     }
 

@@ -34,8 +34,6 @@ mod sleep;
 mod timeout;
 mod wheel;
 
-#[cfg(all(test, loom))]
-mod loom_model;
 #[cfg(all(test, not(loom)))]
 mod tests;
 

@@ -101,7 +101,8 @@ pub struct Sleep {
 // === impl Sleep ===
 
 impl Sleep {
-    pub(super) fn new(handle: Handle, deadline: Instant) -> Sleep {
+    /// A sleep on the timer driver behind `handle` (the loom models pass their own).
+    pub(crate) fn new(handle: Handle, deadline: Instant) -> Sleep {
         Sleep {
             handle,
             deadline,
