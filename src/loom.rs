@@ -21,9 +21,7 @@ mod imp {
     }
 
     pub(crate) mod thread {
-        pub(crate) use std::thread::{
-            current, park, park_timeout, spawn, yield_now, JoinHandle, Thread,
-        };
+        pub(crate) use std::thread::{current, park, spawn, yield_now, JoinHandle, Thread};
     }
 
     pub(crate) mod alloc {
@@ -81,12 +79,6 @@ mod imp {
 
     pub(crate) mod thread {
         pub(crate) use loom::thread::{current, park, spawn, yield_now, JoinHandle, Thread};
-
-        /// loom has no timed park; a model treats a timeout as "may return at any time",
-        /// which a plain yield expresses.
-        pub(crate) fn park_timeout(_dur: std::time::Duration) {
-            loom::thread::yield_now();
-        }
     }
 
     pub(crate) mod alloc {

@@ -22,8 +22,8 @@
 //!    (poller rule 4).
 //! 5. A poll with no timeout blocks on a loom `Condvar` until an event is queued or
 //!    [`Registrar::wake`] is called, so a lost wakeup is a loom deadlock. A poll with a non-zero
-//!    timeout returns at once, as if the time had passed: loom has no clock (the facade's
-//!    `park_timeout` makes the same choice). The wake itself is not an event (poller rule 5).
+//!    timeout returns at once, as if the time had passed: loom has no clock. The wake itself is
+//!    not an event (poller rule 5).
 
 use std::io;
 use std::time::Duration;
