@@ -205,6 +205,38 @@ fn detached_tasks_run() {
     }
 }
 
+#[test]
+fn a_task_yielding_in_a_loop_lets_the_others_on_its_worker_run() {
+    let one_worker = Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap();
+    let current = Builder::new_current_thread().build().unwrap();
+    for (name, rt) in [("multi_thread(1)", one_worker), ("current_thread", current)] {
+        let spins = rt.block_on(async {
+            tourbillon::spawn(async {
+                let flag = Arc::new(AtomicBool::new(false));
+                let setter = flag.clone();
+                // Spawned from the spinner's own worker: both tasks share one queue.
+                drop(tourbillon::spawn(async move { setter.store(true, SeqCst) }));
+                let mut spins = 0u64;
+                // Bounded, so that starvation fails the assertion instead of hanging.
+                while !flag.load(SeqCst) && spins < 1_000_000 {
+                    spins += 1;
+                    tourbillon::task::yield_now().await;
+                }
+                spins
+            })
+            .await
+            .unwrap()
+        });
+        assert_eq!(
+            spins, 1,
+            "{name}: the other task ran only after {spins} yields"
+        );
+    }
+}
+
 /// Counts its drops.
 struct DropCounter(Arc<AtomicUsize>);
 

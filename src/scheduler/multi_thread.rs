@@ -7,6 +7,7 @@
 //! loop:
 //!     every GLOBAL_INTERVAL ticks: injector first (fairness: remote work is not starved)
 //!     next task: local queue, else a batch from the injector
+//!     none?  the tasks that yielded: poll the reactor, then requeue them all
 //!     none?  search: steal half of another worker's queue, else the injector
 //!     none?  park (in the reactor if nobody else is, else on the futex)
 //!     every EVENT_INTERVAL ticks: poll the reactor and timers without blocking
@@ -17,8 +18,10 @@
 //!
 //! A task woken *on a worker thread of this runtime* goes to that worker's LIFO slot (the
 //! woken task likely uses data the waker just wrote, still in this core's cache), pushing the
-//! slot's previous occupant to the local queue. A task that woke itself (`yield_now`) goes to
-//! the back of the local queue. A spawn goes to the local queue. A wake from any other thread
+//! slot's previous occupant to the local queue. A task that woke itself (`yield_now`) waits in
+//! the worker's deferred list until the local queue runs dry and the reactor had a turn (as
+//! tokio defers yields): a yield loop cannot starve anything, and a round of yields costs one
+//! idle check, not one per yield. A spawn goes to the local queue. A wake from any other thread
 //! goes to the injector and, per idle.rs rule 1, may unpark a sleeper.
 //!
 //! # Who owns what
@@ -70,6 +73,9 @@ pub(crate) struct Worker {
     index: usize,
     local: RefCell<Local<Arc<Handle>>>,
     lifo: Cell<Option<Notified<Arc<Handle>>>>,
+    /// Tasks that yielded (woke themselves during their poll): they rejoin the queue when it
+    /// runs dry, after a reactor turn, so a yield loop lets all other work run first.
+    deferred: RefCell<Vec<Notified<Arc<Handle>>>>,
     is_searching: Cell<bool>,
     tick: Cell<u32>,
 }
@@ -217,7 +223,10 @@ impl Schedule for Arc<Handle> {
     }
 
     fn yield_now(&self, task: Notified<Self>) {
-        self.schedule_task(task, false);
+        self.with_current_worker(|worker| match worker {
+            Some(worker) => worker.deferred.borrow_mut().push(task),
+            None => self.schedule_task(task, false),
+        });
     }
 
     /// A new task goes to the back of the queue, not into the LIFO slot: that slot is for the
@@ -242,6 +251,7 @@ impl Worker {
             index,
             local: RefCell::new(local),
             lifo: Cell::new(None),
+            deferred: RefCell::new(Vec::with_capacity(local::CAPACITY)),
             is_searching: Cell::new(false),
             tick: Cell::new(0),
         }
@@ -269,7 +279,10 @@ impl Worker {
         if tick % EVENT_INTERVAL == 0 {
             self.poll_driver();
         }
-        match self.next_task(tick).or_else(|| self.search()) {
+        let task = (self.next_task(tick))
+            .or_else(|| self.requeue_deferred())
+            .or_else(|| self.search());
+        match task {
             Some(task) => {
                 self.run_task(task);
                 true
@@ -292,6 +305,26 @@ impl Worker {
             return Some(task);
         }
         self.pop_injector_batch()
+    }
+
+    /// The queue ran dry: lets the reactor have its turn, then moves the tasks that yielded back
+    /// into the queue (one notify for the batch) and returns the first.
+    fn requeue_deferred(&self) -> Option<Notified<Arc<Handle>>> {
+        if self.deferred.borrow().is_empty() {
+            return None;
+        }
+        self.poll_driver();
+        let shared = self.shared();
+        let mut deferred = self.deferred.borrow_mut();
+        let mut tasks = deferred.drain(..);
+        let first = tasks.next();
+        let mut local = self.local.borrow_mut();
+        for task in tasks {
+            local.push_back_or_overflow(task, &shared.injector);
+        }
+        drop(local);
+        shared.notify_parked();
+        first
     }
 
     /// Moves a fair share of the injector into the local queue and returns one task.
@@ -452,6 +485,7 @@ impl Worker {
             self.shared().idle.transition_worker_from_searching();
         }
         drop(self.lifo.take());
+        self.deferred.borrow_mut().clear();
         while let Some(task) = self.local.borrow_mut().pop() {
             drop(task);
         }
