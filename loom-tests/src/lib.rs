@@ -84,3 +84,23 @@ impl<T, F: FnMut(&mut Context<'_>) -> Poll<T>, G> Future for PollFn<F, G> {
 pub fn poll_fn<T, F: FnMut(&mut Context<'_>) -> Poll<T>, G>(guard: G, f: F) -> PollFn<F, G> {
     PollFn { f, _guard: guard }
 }
+
+/// `n` tasks spawned on `sched` (their join handles dropped), each completing on its first poll,
+/// with the tallies that count how often each one ran: a queue model checks every task ran once.
+pub fn counted_tasks(
+    sched: &tourbillon::loom_api::TestScheduler,
+    n: usize,
+) -> (Vec<tourbillon::loom_api::Task>, Vec<Tally>) {
+    (0..n)
+        .map(|_| {
+            let runs = Tally::new();
+            let counter = runs.clone();
+            let (join, task) = sched.spawn_entry(poll_fn((), move |_| {
+                counter.add();
+                Poll::Ready(())
+            }));
+            drop(join);
+            (task, runs)
+        })
+        .unzip()
+}

@@ -17,25 +17,9 @@
 #![cfg(loom)]
 
 use loom::thread;
-use loom_tests::{model, poll_fn, Tally};
+use loom_tests::{counted_tasks, model, poll_fn, Tally};
 use std::task::Poll;
 use tourbillon::loom_api::{Injector, Pop, Task, TestScheduler};
-
-/// `n` tasks whose runs are counted in the returned tallies.
-fn tasks(sched: &TestScheduler, n: usize) -> (Vec<Task>, Vec<Tally>) {
-    (0..n)
-        .map(|_| {
-            let runs = Tally::new();
-            let r = runs.clone();
-            let (join, task) = sched.spawn_entry(poll_fn((), move |_| {
-                r.add();
-                Poll::Ready(())
-            }));
-            drop(join);
-            (task, runs)
-        })
-        .unzip()
-}
 
 /// Pops up to `tries` times, keeping what it gets. `len` may lag a racing push but never
 /// exceeds the tasks in play (`max`): it once wrapped below zero here.
@@ -76,7 +60,7 @@ fn two_producers_one_consumer() {
     model(None, || {
         let sched = TestScheduler::new();
         let q = loom::sync::Arc::new(Injector::new());
-        let (mut ts, runs) = tasks(&sched, 2);
+        let (mut ts, runs) = counted_tasks(&sched, 2);
         let producers: Vec<_> = ts
             .drain(..)
             .map(|t| {
@@ -101,7 +85,7 @@ fn two_producers_two_consumers() {
     model(None, || {
         let sched = TestScheduler::new();
         let q = loom::sync::Arc::new(Injector::new());
-        let (mut ts, runs) = tasks(&sched, 2);
+        let (mut ts, runs) = counted_tasks(&sched, 2);
         let threads: Vec<_> = ts
             .drain(..)
             .map(|t| {
@@ -132,7 +116,7 @@ fn batch_push_vs_batch_pop() {
     model(None, || {
         let sched = TestScheduler::new();
         let q = loom::sync::Arc::new(Injector::new());
-        let (mut ts, runs) = tasks(&sched, 3);
+        let (mut ts, runs) = counted_tasks(&sched, 3);
         let single = ts.pop().unwrap();
         let batcher = {
             let q = q.clone();
@@ -203,7 +187,7 @@ fn close_vs_push_vs_pop() {
     model(Some(2), || {
         let sched = TestScheduler::new();
         let q = loom::sync::Arc::new(Injector::new());
-        let (mut ts, _runs) = tasks(&sched, 2);
+        let (mut ts, _runs) = counted_tasks(&sched, 2);
         let first = ts.pop().unwrap();
         let second = ts.pop().unwrap();
         q.push(first);

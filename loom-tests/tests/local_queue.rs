@@ -16,26 +16,10 @@
 #![cfg(loom)]
 
 use loom::thread;
-use loom_tests::{model, poll_fn, Tally};
-use std::task::Poll;
+use loom_tests::{counted_tasks, model, Tally};
 use tourbillon::loom_api::{
     local_queue, Injector, Local, Pop, Task, TestScheduler, LOCAL_CAPACITY,
 };
-
-fn tasks(sched: &TestScheduler, n: usize) -> (Vec<Task>, Vec<Tally>) {
-    (0..n)
-        .map(|_| {
-            let runs = Tally::new();
-            let r = runs.clone();
-            let (join, task) = sched.spawn_entry(poll_fn((), move |_| {
-                r.add();
-                Poll::Ready(())
-            }));
-            drop(join);
-            (task, runs)
-        })
-        .unzip()
-}
 
 fn drain_local(local: &mut Local, into: &mut Vec<Task>) {
     while let Some(t) = local.pop() {
@@ -54,7 +38,18 @@ fn drain_injector(q: &Injector, into: &mut Vec<Task>) {
     }
 }
 
-fn run_all_once(taken: Vec<Task>, runs: &[Tally]) {
+/// Collects what is left in `rings` and `injector` into `taken`, runs it all, and checks that
+/// every task ran exactly once: none lost, none duplicated.
+fn run_all_once(
+    mut taken: Vec<Task>,
+    rings: impl IntoIterator<Item = Local>,
+    injector: &Injector,
+    runs: &[Tally],
+) {
+    for mut ring in rings {
+        drain_local(&mut ring, &mut taken);
+    }
+    drain_injector(injector, &mut taken);
     for t in taken {
         t.run();
     }
@@ -80,7 +75,7 @@ fn owner_vs_one_stealer() {
     model(None, || {
         let sched = TestScheduler::new();
         let injector = Injector::new();
-        let (mut ts, runs) = tasks(&sched, 3);
+        let (mut ts, runs) = counted_tasks(&sched, 3);
         let (mut local, stealer) = local_queue();
         let keep = stealer.clone();
         local.push_back_or_overflow(ts.pop().unwrap(), &injector);
@@ -88,7 +83,7 @@ fn owner_vs_one_stealer() {
         let th = thief(stealer);
         local.push_back_or_overflow(ts.pop().unwrap(), &injector);
         let mut taken: Vec<Task> = local.pop().into_iter().collect();
-        let (got, mut theirs, stolen) = th.join().unwrap();
+        let (got, theirs, stolen) = th.join().unwrap();
         assert!(
             stolen <= 2,
             "a steal takes at most half (rounded up) of 3: took {stolen}"
@@ -101,10 +96,7 @@ fn owner_vs_one_stealer() {
             taken.extend(got.map(Some).expect("a quiescent ring refused a steal"));
             drain_local(&mut mine, &mut taken);
         }
-        drain_local(&mut theirs, &mut taken);
-        drain_local(&mut local, &mut taken);
-        drain_injector(&injector, &mut taken);
-        run_all_once(taken, &runs);
+        run_all_once(taken, [theirs, local], &injector, &runs);
         sched.shutdown();
     });
 }
@@ -114,17 +106,14 @@ fn push_vs_steal_publication() {
     model(None, || {
         let sched = TestScheduler::new();
         let injector = Injector::new();
-        let (mut ts, runs) = tasks(&sched, 1);
+        let (mut ts, runs) = counted_tasks(&sched, 1);
         let (mut local, stealer) = local_queue();
         // The thief may see the slot the owner is filling: `tail`'s Release/Acquire publishes it.
         let th = thief(stealer);
         local.push_back_or_overflow(ts.pop().unwrap(), &injector);
-        let (got, mut theirs, _) = th.join().unwrap();
-        let mut taken: Vec<Task> = got.into_iter().collect();
-        drain_local(&mut theirs, &mut taken);
-        drain_local(&mut local, &mut taken);
-        drain_injector(&injector, &mut taken);
-        run_all_once(taken, &runs);
+        let (got, theirs, _) = th.join().unwrap();
+        let taken: Vec<Task> = got.into_iter().collect();
+        run_all_once(taken, [theirs, local], &injector, &runs);
         sched.shutdown();
     });
 }
@@ -134,7 +123,7 @@ fn owner_vs_two_stealers() {
     model(None, || {
         let sched = TestScheduler::new();
         let injector = Injector::new();
-        let (ts, runs) = tasks(&sched, 3);
+        let (ts, runs) = counted_tasks(&sched, 3);
         let (mut local, stealer) = local_queue();
         for t in ts {
             local.push_back_or_overflow(t, &injector);
@@ -147,9 +136,7 @@ fn owner_vs_two_stealers() {
             taken.extend(got);
             drain_local(&mut theirs, &mut taken);
         }
-        drain_local(&mut local, &mut taken);
-        drain_injector(&injector, &mut taken);
-        run_all_once(taken, &runs);
+        run_all_once(taken, [local], &injector, &runs);
         sched.shutdown();
     });
 }
@@ -159,7 +146,7 @@ fn overflow_vs_stealer() {
     model(None, || {
         let sched = TestScheduler::new();
         let injector = Injector::new();
-        let (mut ts, runs) = tasks(&sched, LOCAL_CAPACITY + 1);
+        let (mut ts, runs) = counted_tasks(&sched, LOCAL_CAPACITY + 1);
         let (mut local, stealer) = local_queue();
         let extra = ts.pop().unwrap();
         for t in ts {
@@ -170,12 +157,9 @@ fn overflow_vs_stealer() {
         // Full ring: this push overflows half the ring plus `extra` into the injector, unless
         // the thief got there first (then there is room, or it pushes to the injector).
         local.push_back_or_overflow(extra, &injector);
-        let (got, mut theirs, _) = th.join().unwrap();
-        let mut taken: Vec<Task> = got.into_iter().collect();
-        drain_local(&mut theirs, &mut taken);
-        drain_local(&mut local, &mut taken);
-        drain_injector(&injector, &mut taken);
-        run_all_once(taken, &runs);
+        let (got, theirs, _) = th.join().unwrap();
+        let taken: Vec<Task> = got.into_iter().collect();
+        run_all_once(taken, [theirs, local], &injector, &runs);
         sched.shutdown();
     });
 }
@@ -185,7 +169,7 @@ fn push_reuses_stolen_slots() {
     model(None, || {
         let sched = TestScheduler::new();
         let injector = Injector::new();
-        let (mut ts, runs) = tasks(&sched, LOCAL_CAPACITY + 2);
+        let (mut ts, runs) = counted_tasks(&sched, LOCAL_CAPACITY + 2);
         let (mut local, stealer) = local_queue();
         // Advance the indices so the next pushes wrap onto the slots the thief reads.
         for _ in 0..2 {
@@ -198,12 +182,9 @@ fn push_reuses_stolen_slots() {
         }
         let th = thief(stealer);
         local.push_back_or_overflow(ts.pop().unwrap(), &injector);
-        let (got, mut theirs, _) = th.join().unwrap();
+        let (got, theirs, _) = th.join().unwrap();
         taken.extend(got);
-        drain_local(&mut theirs, &mut taken);
-        drain_local(&mut local, &mut taken);
-        drain_injector(&injector, &mut taken);
-        run_all_once(taken, &runs);
+        run_all_once(taken, [theirs, local], &injector, &runs);
         sched.shutdown();
     });
 }

@@ -33,22 +33,8 @@ use loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use loom::sync::{Arc, Condvar, Mutex};
 use loom::thread;
 
+use loom_tests::model;
 use tourbillon::loom_api::{reactor, Reactor, ReactorHandle};
-
-/// `loom::model`, counting the interleavings it explored (shown with `--nocapture`).
-fn model(f: impl Fn() + Sync + Send + 'static) {
-    std::thread_local! {
-        // loom runs every model thread on the test's own OS thread.
-        static RUNS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
-    }
-    RUNS.with(|runs| runs.set(0));
-    loom::model(move || {
-        RUNS.with(|runs| runs.set(runs.get() + 1));
-        f();
-    });
-    let name = std::thread::current().name().unwrap_or("?").to_owned();
-    eprintln!("{name}: {} interleavings", RUNS.with(|runs| runs.get()));
-}
 
 // === a waker that wakes a model thread ===
 
@@ -131,7 +117,7 @@ fn spawn_write_and_turn(
 
 #[test]
 fn would_block_clear_vs_event() {
-    model(|| {
+    model(None, || {
         let (reactor, handle) = reactor();
         // A new registration counts as ready, so the task's first read tries the syscall,
         // gets `WouldBlock` and clears readiness with the tick it saw: the race under test.
@@ -147,7 +133,7 @@ fn would_block_clear_vs_event() {
     // The same race with the byte arriving right after the `WouldBlock` syscall and the driver
     // sent to dispatch it before the clear (a window loom's search does not enter by itself;
     // see `short_read_clear_vs_event`).
-    model(|| {
+    model(None, || {
         let (mut reactor, handle) = reactor();
         let (socket, peer) = handle.socket().unwrap();
         let driver = thread::spawn(move || {
@@ -173,7 +159,7 @@ fn would_block_clear_vs_event() {
 
 #[test]
 fn read_vs_peer_vs_blocking_turn() {
-    model(|| {
+    model(None, || {
         let (mut reactor, handle) = reactor();
         let (socket, peer) = handle.socket().unwrap();
 
@@ -201,7 +187,7 @@ fn short_read_clear_vs_event() {
     // operation there is not yet one that conflicts; a `yield_now` right after the byte
     // arrives sends it there. Without the yield, the other order (clear, then dispatch).
     for yield_after_write in [false, true] {
-        model(move || short_read_clear(yield_after_write));
+        model(None, move || short_read_clear(yield_after_write));
     }
 }
 
@@ -244,7 +230,7 @@ fn short_read_clear(yield_after_write: bool) {
 
 #[test]
 fn waker_registration_vs_event() {
-    model(|| {
+    model(None, || {
         let (reactor, handle) = reactor();
         let (socket, peer) = handle.socket().unwrap();
         // Drain it first: the read below finds the direction known drained and goes straight
@@ -262,7 +248,7 @@ fn waker_registration_vs_event() {
 
 #[test]
 fn shared_waiters_vs_events() {
-    model(|| {
+    model(None, || {
         let (mut reactor, handle) = reactor();
         let (socket, peer) = handle.socket().unwrap();
         let mut first = pin!(socket.read_shared());
@@ -306,7 +292,7 @@ fn shared_waiters_vs_events() {
 
 #[test]
 fn deregister_vs_in_flight_event() {
-    model(|| {
+    model(None, || {
         let (mut reactor, handle) = reactor();
         let (a, peer_a) = handle.socket().unwrap();
         // An event for A is queued in the kernel; the driver's turn collects it and then
@@ -348,7 +334,7 @@ fn deregister_vs_in_flight_event() {
 
 #[test]
 fn unpark_vs_blocking_turn() {
-    model(|| {
+    model(None, || {
         let (mut reactor, handle) = reactor();
         // Work the unparker publishes before unparking (a task pushed to a queue, say): plain
         // memory, so loom reports a race unless the park word orders it.
@@ -382,7 +368,7 @@ fn unpark_vs_blocking_turn() {
 
 #[test]
 fn shutdown_vs_registration_and_wait() {
-    model(|| {
+    model(None, || {
         let (reactor, handle) = reactor();
         let shutter = {
             let handle = handle.clone();

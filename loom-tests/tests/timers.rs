@@ -28,26 +28,12 @@ use loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use loom::sync::Arc;
 use loom::thread;
 
+use loom_tests::model;
 use tourbillon::loom_api::{reactor, Timers};
 use tourbillon::time::Sleep;
 
 const HOUR: Duration = Duration::from_secs(3600);
 const MS: Duration = Duration::from_millis(1);
-
-/// `loom::model`, counting the interleavings it explored (shown with `--nocapture`).
-fn model(f: impl Fn() + Sync + Send + 'static) {
-    std::thread_local! {
-        // loom runs every model thread on the test's own OS thread.
-        static RUNS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
-    }
-    RUNS.with(|runs| runs.set(0));
-    loom::model(move || {
-        RUNS.with(|runs| runs.set(runs.get() + 1));
-        f();
-    });
-    let name = std::thread::current().name().unwrap_or("?").to_owned();
-    eprintln!("{name}: {} interleavings", RUNS.with(|runs| runs.get()));
-}
 
 struct CountingWaker(AtomicUsize);
 
@@ -90,7 +76,7 @@ fn poll(sleep: Pin<&mut Sleep>, waker: &Waker) -> Poll<()> {
 
 #[test]
 fn cancel_vs_fire() {
-    model(|| {
+    model(None, || {
         let (timers, _) = counting_timers();
         let (counter, waker) = counting_waker();
         let deadline = Instant::now() + HOUR;
@@ -117,7 +103,7 @@ fn cancel_vs_fire() {
 
 #[test]
 fn waker_swap_vs_fire() {
-    model(|| {
+    model(None, || {
         let (timers, _) = counting_timers();
         let (first, first_waker) = counting_waker();
         let (second, second_waker) = counting_waker();
@@ -147,7 +133,7 @@ fn waker_swap_vs_fire() {
 
 #[test]
 fn reset_vs_fire() {
-    model(|| {
+    model(None, || {
         let (timers, _) = counting_timers();
         let (counter, waker) = counting_waker();
         let deadline = Instant::now() + HOUR;
@@ -186,7 +172,7 @@ fn reset_vs_fire() {
 
 #[test]
 fn insert_vs_advance() {
-    model(|| {
+    model(None, || {
         let (timers, _) = counting_timers();
         let (counter, waker) = counting_waker();
         let deadline = Instant::now() + HOUR;
@@ -223,7 +209,7 @@ fn insert_vs_advance() {
 
 #[test]
 fn park_vs_insert() {
-    model(|| {
+    model(None, || {
         let (timers, unparks) = counting_timers();
         let (_, waker) = counting_waker();
         let deadline = Instant::now() + HOUR;
@@ -249,7 +235,7 @@ fn park_vs_insert() {
 
 #[test]
 fn park_vs_insert_through_reactor() {
-    model(|| {
+    model(None, || {
         let (mut reactor, io) = reactor();
         let timers = {
             let io = io.clone();
@@ -280,7 +266,7 @@ fn park_vs_insert_through_reactor() {
 
 #[test]
 fn shutdown_vs_register() {
-    model(|| {
+    model(None, || {
         let (timers, _) = counting_timers();
         let (counter, waker) = counting_waker();
         let deadline = Instant::now() + HOUR;
