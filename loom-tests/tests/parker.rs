@@ -29,18 +29,21 @@ fn unpark_then_park() {
     });
 }
 
+/// Another thread writes 1 to `data` (Relaxed: only the unpark may publish it), then unparks.
+fn write_then_unpark(parker: &Arc<Parker>, data: &Arc<AtomicUsize>) -> thread::JoinHandle<()> {
+    let (parker, data) = (parker.clone(), data.clone());
+    thread::spawn(move || {
+        data.store(1, Relaxed);
+        parker.unpark();
+    })
+}
+
 #[test]
 fn unpark_during_park() {
     model(None, || {
         let parker = Arc::new(Parker::new());
         let data = Arc::new(AtomicUsize::new(0));
-        let unparker = {
-            let (parker, data) = (parker.clone(), data.clone());
-            thread::spawn(move || {
-                data.store(1, Relaxed);
-                parker.unpark();
-            })
-        };
+        let unparker = write_then_unpark(&parker, &data);
         parker.park();
         assert_eq!(
             data.load(Relaxed),
@@ -85,13 +88,7 @@ fn park_driver_timeout() {
     model(None, || {
         let parker = Arc::new(Parker::new());
         let data = Arc::new(AtomicUsize::new(0));
-        let unparker = {
-            let (parker, data) = (parker.clone(), data.clone());
-            thread::spawn(move || {
-                data.store(1, Relaxed);
-                parker.unpark();
-            })
-        };
+        let unparker = write_then_unpark(&parker, &data);
         // The reactor turn "times out" at once. Either it consumed the token (then the write
         // is visible) or the token is still to come, and the futex park gets it.
         parker.park_driver_timeout();

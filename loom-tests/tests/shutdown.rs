@@ -24,7 +24,7 @@ use loom::thread;
 use loom_tests::{model, poll_fn, DropCount, Tally};
 use std::sync::Mutex as StdMutex;
 use std::task::{Poll, Waker};
-use tourbillon::loom_api::MultiThread;
+use tourbillon::loom_api::{MultiThread, Worker};
 
 type Slot = std::sync::Arc<StdMutex<Option<Waker>>>;
 
@@ -48,22 +48,56 @@ fn task(
     }))
 }
 
+/// The scene of the shutdown-vs-wake models: a one-worker runtime (its worker not yet
+/// running) and one task spawned on it by [`task`].
+struct Scene {
+    rt: MultiThread,
+    worker: Worker,
+    slot: Slot,
+    ready: Arc<AtomicBool>,
+    drops: Tally,
+    join: tourbillon::JoinHandle<()>,
+}
+
+impl Scene {
+    fn new() -> Scene {
+        let mut rt = MultiThread::new(1);
+        let worker = rt.take_workers().pop().unwrap();
+        let (slot, ready, drops) = (
+            Slot::default(),
+            Arc::new(AtomicBool::new(false)),
+            Tally::new(),
+        );
+        let join = task(&rt, &slot, &ready, &drops);
+        Scene {
+            rt,
+            worker,
+            slot,
+            ready,
+            drops,
+            join,
+        }
+    }
+}
+
+/// One tick of `worker` polls the task, which hands out its waker.
+fn poll_once_and_take_waker(worker: &Worker, slot: &Slot) -> Waker {
+    assert!(worker.run_tick(), "worker 0 polls the task once");
+    let waker = slot.lock().unwrap().take();
+    waker.expect("the task handed out its waker")
+}
+
 fn shutdown_vs_wake(by_ref: bool) {
-    let mut rt = MultiThread::new(1);
-    let worker = rt.take_workers().pop().unwrap();
-    let (slot, ready, drops) = (
-        Slot::default(),
-        Arc::new(AtomicBool::new(false)),
-        Tally::new(),
-    );
-    let join = task(&rt, &slot, &ready, &drops);
+    let Scene {
+        rt,
+        worker,
+        slot,
+        ready,
+        drops,
+        join,
+    } = Scene::new();
     rt.with_driver_held(|| {
-        assert!(worker.run_tick(), "worker 0 polls the task once");
-        let waker = slot
-            .lock()
-            .unwrap()
-            .take()
-            .expect("the task handed out its waker");
+        let waker = poll_once_and_take_waker(&worker, &slot);
         let foreign = thread::spawn(move || {
             ready.store(true, Release);
             if by_ref {
@@ -98,21 +132,16 @@ fn shutdown_vs_foreign_wake_by_ref_drop() {
 #[test]
 fn shutdown_vs_wake_with_running_worker() {
     model(None, || {
-        let mut rt = MultiThread::new(1);
-        let worker = rt.take_workers().pop().unwrap();
-        let (slot, ready, drops) = (
-            Slot::default(),
-            Arc::new(AtomicBool::new(false)),
-            Tally::new(),
-        );
-        let join = task(&rt, &slot, &ready, &drops);
+        let Scene {
+            rt,
+            worker,
+            slot,
+            ready,
+            drops,
+            join,
+        } = Scene::new();
         rt.with_driver_held(|| {
-            assert!(worker.run_tick(), "worker 0 polls the task once");
-            let waker = slot
-                .lock()
-                .unwrap()
-                .take()
-                .expect("the task handed out its waker");
+            let waker = poll_once_and_take_waker(&worker, &slot);
             let worker = thread::spawn(move || worker.run());
             let foreign = thread::spawn(move || {
                 ready.store(true, Release);

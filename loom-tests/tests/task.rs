@@ -30,6 +30,16 @@ use tourbillon::loom_api::TestScheduler;
 /// A waker slot the future fills on its first poll (a std mutex: no interleavings of its own).
 type Slot = std::sync::Arc<StdMutex<Vec<Waker>>>;
 
+/// A second thread runs one task from `sched`'s queue (the race partner of most scenarios);
+/// `must_find_one`: the queue is known to hold a task at spawn time.
+fn run_one_on_another_thread(sched: &TestScheduler, must_find_one: bool) -> thread::JoinHandle<()> {
+    let sched = sched.clone();
+    thread::spawn(move || {
+        let ran = sched.run_one();
+        assert!(ran || !must_find_one, "the queued task was not there");
+    })
+}
+
 #[test]
 fn wake_during_poll_is_not_lost() {
     model(None, || {
@@ -123,10 +133,7 @@ fn join_handle_drop_vs_completion() {
         let join = sched.spawn(poll_fn(DropCount(future_drops.clone()), move |_| {
             Poll::Ready(DropCount(out.clone()))
         }));
-        let runner = {
-            let sched = sched.clone();
-            thread::spawn(move || assert!(sched.run_one()))
-        };
+        let runner = run_one_on_another_thread(&sched, true);
         drop(join);
         runner.join().unwrap();
         assert_eq!(future_drops.get(), 1, "future dropped once");
@@ -143,12 +150,7 @@ fn abort_vs_running_poll() {
         let join = sched.spawn(poll_fn(DropCount(future_drops.clone()), |_| {
             Poll::<()>::Pending
         }));
-        let runner = {
-            let sched = sched.clone();
-            thread::spawn(move || {
-                sched.run_one();
-            })
-        };
+        let runner = run_one_on_another_thread(&sched, false);
         join.abort();
         runner.join().unwrap();
         sched.run_until_idle();
@@ -164,10 +166,7 @@ fn join_waker_vs_completion() {
     model(None, || {
         let sched = TestScheduler::new();
         let join = sched.spawn(poll_fn((), |_| Poll::Ready(42)));
-        let runner = {
-            let sched = sched.clone();
-            thread::spawn(move || assert!(sched.run_one()))
-        };
+        let runner = run_one_on_another_thread(&sched, true);
         // Polls the JoinHandle (registering loom's waker) while the task completes; a lost
         // join wake-up is a deadlock, which loom reports.
         assert_eq!(loom::future::block_on(join).unwrap(), 42);
@@ -208,10 +207,7 @@ fn join_waker_registered_then_dropped() {
         // Register a waker (a clone of it goes into the join-waker slot).
         let mut cx = std::task::Context::from_waker(Waker::noop());
         assert!(std::pin::Pin::new(&mut join).poll(&mut cx).is_pending());
-        let runner = {
-            let sched = sched.clone();
-            thread::spawn(move || assert!(sched.run_one()))
-        };
+        let runner = run_one_on_another_thread(&sched, true);
         drop(join);
         runner.join().unwrap();
         sched.shutdown();
@@ -226,12 +222,7 @@ fn shutdown_vs_running_poll() {
         let join = sched.spawn(poll_fn(DropCount(future_drops.clone()), |_| {
             Poll::<()>::Pending
         }));
-        let runner = {
-            let sched = sched.clone();
-            thread::spawn(move || {
-                sched.run_one();
-            })
-        };
+        let runner = run_one_on_another_thread(&sched, false);
         sched.shutdown();
         runner.join().unwrap();
         assert_eq!(future_drops.get(), 1, "future dropped once");
