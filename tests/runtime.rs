@@ -237,6 +237,37 @@ fn a_task_yielding_in_a_loop_lets_the_others_on_its_worker_run() {
     }
 }
 
+#[test]
+fn a_task_yielding_in_a_loop_lets_timers_fire() {
+    let one_worker = Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap();
+    let current = Builder::new_current_thread().build().unwrap();
+    for (name, rt) in [("multi_thread(1)", one_worker), ("current_thread", current)] {
+        let fired = rt.block_on(async {
+            tourbillon::spawn(async {
+                let flag = Arc::new(AtomicBool::new(false));
+                let setter = flag.clone();
+                drop(tourbillon::spawn(async move {
+                    tourbillon::time::sleep(Duration::from_millis(1)).await;
+                    setter.store(true, SeqCst);
+                }));
+                // The worker is never idle, so only the reactor turns that yields wait for
+                // can fire the timer. Bounded, so that starvation fails instead of hanging.
+                let give_up = std::time::Instant::now() + Duration::from_secs(30);
+                while !flag.load(SeqCst) && std::time::Instant::now() < give_up {
+                    tourbillon::task::yield_now().await;
+                }
+                flag.load(SeqCst)
+            })
+            .await
+            .unwrap()
+        });
+        assert!(fired, "{name}: a yield loop starved the timer");
+    }
+}
+
 /// Counts its drops.
 struct DropCounter(Arc<AtomicUsize>);
 

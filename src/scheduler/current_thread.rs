@@ -10,6 +10,7 @@
 //! second thread calling `block_on` at the same time waits for it.
 
 use super::injector::{Injector, Pop};
+use super::yielded::Yielded;
 use crate::loom::sync::atomic::{AtomicBool, Ordering::*};
 use crate::loom::sync::{Arc, Condvar, Mutex};
 use crate::runtime::driver::{Driver, DriverHandle};
@@ -45,7 +46,7 @@ pub(crate) struct Handle {
 struct Core {
     queue: VecDeque<Notified<Arc<Handle>>>,
     /// Empty between `block_on`s; kept for its capacity.
-    deferred: Vec<Notified<Arc<Handle>>>,
+    yielded: Yielded<Arc<Handle>>,
     driver: Driver,
     tick: u32,
 }
@@ -57,7 +58,7 @@ struct Running {
     /// driver is borrowed.
     queue: RefCell<VecDeque<Notified<Arc<Handle>>>>,
     /// Tasks that yielded: they rejoin the queue when it runs dry.
-    deferred: RefCell<Vec<Notified<Arc<Handle>>>>,
+    yielded: RefCell<Yielded<Arc<Handle>>>,
     /// `None` only while `RestoreCore` hands it back.
     driver: RefCell<Option<Driver>>,
     tick: Cell<u32>,
@@ -74,7 +75,7 @@ pub(crate) fn create(driver: Driver, driver_handle: DriverHandle) -> Arc<Handle>
         driver_handle,
         core: Mutex::new(Some(Core {
             queue: VecDeque::with_capacity(INITIAL_QUEUE_CAPACITY),
-            deferred: Vec::with_capacity(INITIAL_QUEUE_CAPACITY),
+            yielded: Yielded::with_capacity(INITIAL_QUEUE_CAPACITY),
             driver,
             tick: 0,
         })),
@@ -147,7 +148,7 @@ impl Handle {
         let running = Running {
             handle: this.clone(),
             queue: RefCell::new(core.queue),
-            deferred: RefCell::new(core.deferred),
+            yielded: RefCell::new(core.yielded),
             driver: RefCell::new(Some(core.driver)),
             tick: Cell::new(core.tick),
         };
@@ -193,7 +194,7 @@ impl Schedule for Arc<Handle> {
     /// starve remote spawns.
     fn yield_now(&self, task: Notified<Self>) {
         self.with_running(|running| match running {
-            Some(running) => running.deferred.borrow_mut().push(task),
+            Some(running) => running.yielded.borrow_mut().push(task),
             None => Handle::schedule(self, task),
         });
     }
@@ -214,8 +215,8 @@ impl Drop for RestoreCore<'_> {
         CURRENT.with(|current| current.set(self.previous));
         let handle = &self.running.handle;
         let mut queue = std::mem::take(&mut *self.running.queue.borrow_mut());
-        let mut deferred = std::mem::take(&mut *self.running.deferred.borrow_mut());
-        queue.extend(deferred.drain(..));
+        let mut yielded = self.running.yielded.replace(Yielded::with_capacity(0));
+        queue.extend(yielded.drain());
         let driver = self
             .running
             .driver
@@ -225,7 +226,7 @@ impl Drop for RestoreCore<'_> {
         let mut slot = handle.core.lock().unwrap();
         *slot = Some(Core {
             queue,
-            deferred,
+            yielded,
             driver,
             tick: self.running.tick.get(),
         });
@@ -263,7 +264,7 @@ impl Running {
             self.tick.set(tick);
             match self.next_task(tick) {
                 Some(task) => task.run(),
-                None if self.requeue_deferred() => {}
+                None if self.requeue_yielded() => {}
                 None => {
                     // Relaxed: a wake from this thread was sequenced before us; one from another
                     // thread also unparks the reactor, so the park below returns at once.
@@ -315,14 +316,17 @@ impl Running {
         }
     }
 
-    /// Tasks that yielded go back to the run queue, after the reactor had its turn.
-    fn requeue_deferred(&self) -> bool {
-        if self.deferred.borrow().is_empty() {
+    /// Tasks that yielded go back to the run queue, after the reactor had a turn since the
+    /// first of them yielded.
+    fn requeue_yielded(&self) -> bool {
+        if self.yielded.borrow().is_empty() {
             return false;
         }
-        self.park(Some(Duration::ZERO));
-        let mut deferred = self.deferred.borrow_mut();
-        self.queue.borrow_mut().extend(deferred.drain(..));
+        if self.yielded.borrow().awaits_reactor() {
+            self.park(Some(Duration::ZERO));
+        }
+        let mut yielded = self.yielded.borrow_mut();
+        self.queue.borrow_mut().extend(yielded.drain());
         true
     }
 
@@ -330,5 +334,6 @@ impl Running {
         let mut driver = self.driver.borrow_mut();
         let driver = driver.as_mut().expect("driver present while running");
         driver.park(&self.handle.driver_handle, timeout);
+        self.yielded.borrow_mut().reactor_turned();
     }
 }

@@ -6,6 +6,7 @@
 //! - `idle`: who sleeps, who searches, whom to wake.
 //! - `multi_thread`: the work-stealing worker loop.
 //! - `current_thread`: everything on the `block_on` thread.
+//! - `yielded`: tasks that yielded, waiting for the queue to run dry and the reactor to turn.
 
 pub(crate) mod current_thread;
 pub(crate) mod idle;
@@ -13,3 +14,4 @@ pub(crate) mod injector;
 pub(crate) mod local;
 pub(crate) mod multi_thread;
 pub(crate) mod park;
+mod yielded;

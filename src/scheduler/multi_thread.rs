@@ -7,7 +7,8 @@
 //! loop:
 //!     every GLOBAL_INTERVAL ticks: injector first (fairness: remote work is not starved)
 //!     next task: local queue, else a batch from the injector
-//!     none?  the tasks that yielded: poll the reactor, then requeue them all
+//!     none?  the tasks that yielded: poll the reactor (unless it turned since the first
+//!            yield), then requeue them all
 //!     none?  search: steal half of another worker's queue, else the injector
 //!     none?  park (in the reactor if nobody else is, else on the futex)
 //!     every EVENT_INTERVAL ticks: poll the reactor and timers without blocking
@@ -19,7 +20,7 @@
 //! A task woken *on a worker thread of this runtime* goes to that worker's LIFO slot (the
 //! woken task likely uses data the waker just wrote, still in this core's cache), pushing the
 //! slot's previous occupant to the local queue. A task that woke itself (`yield_now`) waits in
-//! the worker's deferred list until the local queue runs dry and the reactor had a turn (as
+//! the worker's `Yielded` list until the local queue runs dry and the reactor had a turn (as
 //! tokio defers yields): a yield loop cannot starve anything, and a round of yields costs one
 //! idle check, not one per yield. A spawn goes to the local queue. A wake from any other thread
 //! goes to the injector and, per idle.rs rule 1, may unpark a sleeper.
@@ -34,6 +35,7 @@ use super::idle::Idle;
 use super::injector::{Injector, Pop};
 use super::local::{self, Local, Steal};
 use super::park::Parker;
+use super::yielded::Yielded;
 use crate::loom::sync::atomic::{AtomicBool, Ordering::*};
 use crate::loom::sync::{Arc, Mutex};
 use crate::runtime::driver::{Driver, DriverHandle};
@@ -75,7 +77,7 @@ pub(crate) struct Worker {
     lifo: Cell<Option<Notified<Arc<Handle>>>>,
     /// Tasks that yielded (woke themselves during their poll): they rejoin the queue when it
     /// runs dry, after a reactor turn, so a yield loop lets all other work run first.
-    deferred: RefCell<Vec<Notified<Arc<Handle>>>>,
+    yielded: RefCell<Yielded<Arc<Handle>>>,
     is_searching: Cell<bool>,
     tick: Cell<u32>,
 }
@@ -224,7 +226,7 @@ impl Schedule for Arc<Handle> {
 
     fn yield_now(&self, task: Notified<Self>) {
         self.with_current_worker(|worker| match worker {
-            Some(worker) => worker.deferred.borrow_mut().push(task),
+            Some(worker) => worker.yielded.borrow_mut().push(task),
             None => self.schedule_task(task, false),
         });
     }
@@ -251,7 +253,7 @@ impl Worker {
             index,
             local: RefCell::new(local),
             lifo: Cell::new(None),
-            deferred: RefCell::new(Vec::with_capacity(local::CAPACITY)),
+            yielded: RefCell::new(Yielded::with_capacity(local::CAPACITY)),
             is_searching: Cell::new(false),
             tick: Cell::new(0),
         }
@@ -280,7 +282,7 @@ impl Worker {
             self.poll_driver();
         }
         let task = (self.next_task(tick))
-            .or_else(|| self.requeue_deferred())
+            .or_else(|| self.requeue_yielded())
             .or_else(|| self.search());
         match task {
             Some(task) => {
@@ -307,16 +309,19 @@ impl Worker {
         self.pop_injector_batch()
     }
 
-    /// The queue ran dry: lets the reactor have its turn, then moves the tasks that yielded back
-    /// into the queue (one notify for the batch) and returns the first.
-    fn requeue_deferred(&self) -> Option<Notified<Arc<Handle>>> {
-        if self.deferred.borrow().is_empty() {
+    /// The queue ran dry: lets the reactor have its turn (unless it had one since the first
+    /// yield), then moves the tasks that yielded back into the queue (one notify for the batch)
+    /// and returns the first.
+    fn requeue_yielded(&self) -> Option<Notified<Arc<Handle>>> {
+        if self.yielded.borrow().is_empty() {
             return None;
         }
-        self.poll_driver();
+        if self.yielded.borrow().awaits_reactor() {
+            self.poll_driver();
+        }
         let shared = self.shared();
-        let mut deferred = self.deferred.borrow_mut();
-        let mut tasks = deferred.drain(..);
+        let mut yielded = self.yielded.borrow_mut();
+        let mut tasks = yielded.drain();
         let first = tasks.next();
         let mut local = self.local.borrow_mut();
         for task in tasks {
@@ -425,6 +430,7 @@ impl Worker {
         let shared = self.shared();
         if let Ok(mut driver) = shared.driver.try_lock() {
             driver.park(&shared.driver_handle, Some(Duration::ZERO));
+            self.yielded.borrow_mut().reactor_turned();
         }
     }
 
@@ -485,7 +491,7 @@ impl Worker {
             self.shared().idle.transition_worker_from_searching();
         }
         drop(self.lifo.take());
-        self.deferred.borrow_mut().clear();
+        drop(self.yielded.borrow_mut().drain());
         while let Some(task) = self.local.borrow_mut().pop() {
             drop(task);
         }
