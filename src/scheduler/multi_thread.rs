@@ -79,6 +79,10 @@ pub(crate) struct Worker {
     /// runs dry, after a reactor turn, so a yield loop lets all other work run first.
     yielded: RefCell<Yielded<Arc<Handle>>>,
     is_searching: Cell<bool>,
+    /// In its own reactor turn while parked: still on the sleeper list, so it holds back the
+    /// notifications for the tasks it queues (it could pick itself) and sends one when it
+    /// unparks (`transition_from_parked`).
+    parked_in_driver: Cell<bool>,
     tick: Cell<u32>,
 }
 
@@ -255,6 +259,7 @@ impl Worker {
             lifo: Cell::new(None),
             yielded: RefCell::new(Yielded::with_capacity(local::CAPACITY)),
             is_searching: Cell::new(false),
+            parked_in_driver: Cell::new(false),
             tick: Cell::new(0),
         }
     }
@@ -422,7 +427,9 @@ impl Worker {
         self.local
             .borrow_mut()
             .push_back_or_overflow(task, &shared.injector);
-        shared.notify_parked();
+        if !self.parked_in_driver.get() {
+            shared.notify_parked();
+        }
     }
 
     /// Polls the reactor and the timers without blocking, if no other worker holds them.
@@ -446,7 +453,11 @@ impl Worker {
         let parker = &shared.remotes[self.index].parker;
         loop {
             match shared.driver.try_lock() {
-                Ok(mut driver) => parker.park_driver(&mut driver, &shared.driver_handle, None),
+                Ok(mut driver) => {
+                    self.parked_in_driver.set(true);
+                    parker.park_driver(&mut driver, &shared.driver_handle, None);
+                    self.parked_in_driver.set(false);
+                }
                 Err(_) => parker.park(),
             }
             if self.transition_from_parked() || shared.is_shutdown() {
