@@ -3,6 +3,10 @@
 //! One `TimerEntry` lives inside each `Sleep`, pinned with it. While registered it is linked into
 //! one list of the wheel (a slot, the overflow list or the pending list) through [`Links`].
 //!
+//! The entry holds the sleep's deadline, once: as signed nanoseconds since the driver's origin
+//! (driver.rs, "Time base"). The `Sleep` turns it back into the `Instant` it was given; the wheel
+//! turns it into the tick the entry is due at ([`TimerEntry::when`]).
+//!
 //! # The state word
 //!
 //! | state          | meaning                                   | set by                          |
@@ -30,6 +34,10 @@
 //!    again before acting on it.
 //! 5. A `REGISTERED` entry is never moved or freed: its owner is pinned and cancels it (rule 4)
 //!    before its memory goes away.
+//! 6. `deadline` is written only by the owner, and only while the entry is not `REGISTERED`; the
+//!    wheel reads it only while the entry is linked, under the lock. So a write never overlaps a
+//!    read by another thread: the owner unlinked the entry under the lock (rule 4) or saw `FIRED`
+//!    with `Acquire` (rule 3) before writing. The owner may read it at any time.
 
 use std::marker::PhantomPinned;
 use std::ptr::NonNull;
@@ -63,23 +71,26 @@ pub(super) enum Location {
 pub(super) struct Links {
     pub(super) prev: Option<NonNull<TimerEntry>>,
     pub(super) next: Option<NonNull<TimerEntry>>,
-    /// The tick the entry is due at (deadline rounded up to the next millisecond).
-    pub(super) when: u64,
     pub(super) location: Location,
 }
+
+/// Nanoseconds per tick of the wheel (1 ms).
+pub(super) const NANOS_PER_TICK: u64 = 1_000_000;
 
 /// A timer node, embedded in a `Sleep` and pinned with it.
 #[derive(Debug)]
 pub(crate) struct TimerEntry {
     state: AtomicU32,
     links: UnsafeCell<Links>,
+    /// Nanoseconds since the driver's origin; negative before it (rule 6).
+    deadline: UnsafeCell<i64>,
     waker: UnsafeCell<Option<Waker>>,
     _pinned: PhantomPinned,
 }
 
-// SAFETY: the raw links are touched only under the wheel lock (rule 1), the waker cell follows
-// rule 2, the state is atomic; a `Waker` is `Send + Sync`. So an entry may be shared with and
-// reached from the thread that drives the wheel.
+// SAFETY: the raw links are touched only under the wheel lock (rule 1), the waker and deadline
+// cells follow rules 2 and 6, the state is atomic; a `Waker` is `Send + Sync`. So an entry may be
+// shared with and reached from the thread that drives the wheel.
 unsafe impl Send for TimerEntry {}
 // SAFETY: as for `Send`: every shared access is either atomic or serialised by the wheel lock.
 unsafe impl Sync for TimerEntry {}
@@ -87,15 +98,16 @@ unsafe impl Sync for TimerEntry {}
 // === impl TimerEntry ===
 
 impl TimerEntry {
-    pub(super) fn new() -> TimerEntry {
+    /// An unregistered entry due at `deadline` nanoseconds since the driver's origin.
+    pub(super) fn new(deadline: i64) -> TimerEntry {
         TimerEntry {
             state: AtomicU32::new(UNREGISTERED),
             links: UnsafeCell::new(Links {
                 prev: None,
                 next: None,
-                when: 0,
                 location: Location::Nowhere,
             }),
+            deadline: UnsafeCell::new(deadline),
             waker: UnsafeCell::new(None),
             _pinned: PhantomPinned,
         }
@@ -114,6 +126,33 @@ impl TimerEntry {
         // Relaxed: every other thread that reads this value reads it under the wheel lock, which
         // orders it (rule 4); the owner reads its own writes in program order.
         self.state.store(state, Ordering::Relaxed);
+    }
+
+    /// The deadline, in nanoseconds since the driver's origin. Read by the owner at any time, and
+    /// by the wheel (through [`when`](Self::when)) under the lock while the entry is linked.
+    pub(super) fn deadline(&self) -> i64 {
+        self.deadline.with(|deadline| {
+            // SAFETY: only the owner writes the deadline, never while another thread may read it
+            // (rule 6); the owner reads its own writes in program order.
+            unsafe { *deadline }
+        })
+    }
+
+    /// Moves the deadline of an entry that is not registered.
+    ///
+    /// # Safety
+    /// The caller is the owner, and the entry is not `REGISTERED` (rule 6).
+    pub(super) unsafe fn set_deadline(&self, deadline: i64) {
+        self.deadline.with_mut(|stored| {
+            // SAFETY: the entry is in no list, so no other thread reads the deadline (rule 6).
+            unsafe { *stored = deadline }
+        });
+    }
+
+    /// The tick the entry is due at: its deadline rounded up to the next whole millisecond, so
+    /// that it never fires early; tick 0 (already due) for a deadline at or before the origin.
+    pub(super) fn when(&self) -> u64 {
+        u64::try_from(self.deadline()).map_or(0, |nanos| nanos.div_ceil(NANOS_PER_TICK))
     }
 
     /// Does the stored waker wake the same task as `waker`? Called by the owner, lock-free.
