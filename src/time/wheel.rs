@@ -133,7 +133,7 @@ impl Wheel {
         };
         // SAFETY: the caller's contract: alive, not linked, lock held.
         unsafe {
-            TimerEntry::with_links(entry, |links| links.location = location);
+            TimerEntry::set_location(entry, location);
             list.push_front(entry);
         }
         Ok(expiration)
@@ -145,7 +145,7 @@ impl Wheel {
     /// `entry` is alive and linked into this wheel; the caller holds the wheel lock.
     pub(super) unsafe fn remove(&mut self, entry: NonNull<TimerEntry>) {
         // SAFETY: the caller's contract.
-        let location = unsafe { TimerEntry::with_links(entry, |links| links.location) };
+        let location = unsafe { TimerEntry::location(entry) };
         // SAFETY: `location` names the list `entry` is linked into.
         unsafe {
             match location {
@@ -260,10 +260,8 @@ impl Wheel {
         while let Some(entry) = cursor {
             // SAFETY: linked entries are alive (entry rule 5); the lock is held.
             cursor = unsafe {
-                TimerEntry::with_links(entry, |links| {
-                    links.location = Location::Pending;
-                    links.next
-                })
+                TimerEntry::set_location(entry, Location::Pending);
+                TimerEntry::with_links(entry, |links| links.next)
             };
         }
         self.pending = list;
@@ -342,13 +340,9 @@ impl List {
     unsafe fn unlink(&mut self, entry: NonNull<TimerEntry>) {
         // SAFETY: the caller's contract; its neighbours are linked into this list, so alive.
         unsafe {
-            let (prev, next) = TimerEntry::with_links(entry, |links| {
-                let neighbours = (links.prev, links.next);
-                links.prev = None;
-                links.next = None;
-                links.location = Location::Nowhere;
-                neighbours
-            });
+            let (prev, next) =
+                TimerEntry::with_links(entry, |links| (links.prev.take(), links.next.take()));
+            TimerEntry::set_location(entry, Location::Nowhere);
             match prev {
                 Some(prev) => TimerEntry::with_links(prev, |links| links.next = next),
                 None => self.head = next,
