@@ -259,6 +259,19 @@ fn reset_moves_the_deadline() {
 }
 
 #[test]
+fn a_duration_too_long_for_an_instant_sleeps_thirty_years() {
+    const THIRTY_YEARS: Duration = Duration::from_secs(30 * 365 * 24 * 60 * 60);
+    current_thread().block_on(async {
+        let before = Instant::now();
+        let mut sleep = pin!(sleep(Duration::MAX));
+        let after = Instant::now();
+        assert!((before + THIRTY_YEARS..=after + THIRTY_YEARS).contains(&sleep.deadline()));
+        let first = poll_fn(|cx| Poll::Ready(sleep.as_mut().poll(cx))).await;
+        assert!(first.is_pending());
+    });
+}
+
+#[test]
 fn a_sleep_outliving_its_runtime_completes() {
     let counter = Arc::new(CountingWaker(AtomicUsize::new(0)));
     let waker = Waker::from(counter.clone());

@@ -6,9 +6,16 @@
 //!
 //! # Time base
 //!
-//! A tick is 1 ms since `origin`, the `Instant` captured in [`Handle::new`]. A deadline becomes
-//! the tick it falls in, rounded *up*; the current time becomes its tick rounded *down*. An entry
-//! fires when `now_tick >= when`, i.e. when `now >= origin + when ms >= deadline`: never early.
+//! Time is measured from `origin`, the `Instant` captured in [`Handle::new`]. An entry keeps its
+//! deadline as an `i64` of nanoseconds since `origin`, negative before it: 8 bytes instead of an
+//! `Instant`'s 16, and exact, so `Sleep::deadline` gives back the very `Instant` it was given.
+//! The range is ±2^63 ns, about ±292 years around `origin`; a deadline beyond it is clamped to
+//! its end ([`Handle::nanos_since_origin`]), which for a sleep makes no difference ("never", or
+//! "already due").
+//!
+//! A tick is 1 ms since `origin`. A deadline becomes the tick it falls in, rounded *up*
+//! (`TimerEntry::when`); the current time becomes its tick rounded *down*. An entry fires when
+//! `now_tick >= when`, i.e. when `now >= origin + when ms >= deadline`: never early.
 //!
 //! # Rules
 //!
@@ -155,13 +162,28 @@ impl Handle {
 
     // --- the clock ---
 
-    /// The tick a deadline falls in, rounded up, so an entry never fires before its deadline.
-    pub(super) fn deadline_tick(&self, deadline: Instant) -> u64 {
-        let since = deadline.saturating_duration_since(self.inner.origin);
-        let tick = since.as_nanos().div_ceil(1_000_000);
-        u64::try_from(tick)
-            .unwrap_or(u64::MAX - 1)
-            .min(u64::MAX - 1)
+    /// `instant` as the nanoseconds since the origin that an entry stores (negative before it),
+    /// clamped to the `i64` range: about 292 years either side of the origin.
+    pub(super) fn nanos_since_origin(&self, instant: Instant) -> i64 {
+        let origin = self.inner.origin;
+        match instant.checked_duration_since(origin) {
+            Some(after) => i64::try_from(after.as_nanos()).unwrap_or(i64::MAX),
+            None => i64::try_from(origin.duration_since(instant).as_nanos())
+                .map_or(i64::MIN, |before| -before),
+        }
+    }
+
+    /// The instant `nanos` after the origin (before it when negative): the exact inverse of
+    /// [`nanos_since_origin`](Self::nanos_since_origin), for every value that it returns.
+    pub(super) fn instant_at_nanos(&self, nanos: i64) -> Instant {
+        let offset = Duration::from_nanos(nanos.unsigned_abs());
+        // Neither can overflow: `nanos` came from `nanos_since_origin` of a real instant, and
+        // lies between the origin and that instant (clamping only moves towards the origin).
+        if nanos >= 0 {
+            self.inner.origin + offset
+        } else {
+            self.inner.origin - offset
+        }
     }
 
     /// The last whole tick at `now`.
@@ -179,18 +201,14 @@ impl Handle {
 
     // --- entries (called by `Sleep`) ---
 
-    /// Registers an unregistered `entry` due at tick `when`, waking `waker` when it fires.
-    /// `Ready` if it is already due or the driver is shut down (then the entry is `FIRED`).
+    /// Registers an unregistered `entry` (its deadline on this handle's time base), waking `waker`
+    /// when it fires. `Ready` if it is already due or the driver is shut down (then the entry is
+    /// `FIRED`).
     ///
     /// # Safety
     /// The caller owns `entry` and cancels it (with [`Handle::cancel`], on this handle) before the
     /// entry is dropped or its memory reused; the pin keeps it from moving (entry rule 5).
-    pub(super) unsafe fn register(
-        &self,
-        entry: Pin<&TimerEntry>,
-        when: u64,
-        waker: &Waker,
-    ) -> Poll<()> {
+    pub(super) unsafe fn register(&self, entry: Pin<&TimerEntry>, waker: &Waker) -> Poll<()> {
         debug_assert_eq!(entry.state(), UNREGISTERED);
         let mut locked = self.lock();
         if locked.is_shutdown {
@@ -200,7 +218,7 @@ impl Handle {
         let pointer = NonNull::from(entry.get_ref());
         // SAFETY: the caller's contract keeps the entry alive and pinned while linked; it is
         // unregistered, so not linked; we hold the lock.
-        let expiration = match unsafe { locked.wheel.insert(pointer, when) } {
+        let expiration = match unsafe { locked.wheel.insert(pointer) } {
             Ok(expiration) => expiration,
             Err(Expired) => {
                 entry.set_state(FIRED);

@@ -23,7 +23,8 @@ use super::entry::{TimerEntry, FIRED, REGISTERED, UNREGISTERED};
 ///
 /// The sleep completes no earlier than `duration` after this call, at a 1 ms granularity (the
 /// deadline is rounded up to the next millisecond of the runtime's clock). A duration too large
-/// to represent as an `Instant` sleeps for about 30 years.
+/// to represent as an `Instant` sleeps for about 30 years (as tokio's does); any other that ends
+/// more than about 292 years after the runtime started sleeps until then (see [`sleep_until`]).
 ///
 /// # Panics
 ///
@@ -49,6 +50,11 @@ pub fn sleep(duration: Duration) -> Sleep {
 }
 
 /// Waits until `deadline` is reached; completes at once if it has already passed.
+///
+/// A deadline more than 2^63 nanoseconds (about 292 years) after the runtime started is clamped
+/// to that instant, and one as far before it to that one: [`Sleep::deadline`] then returns the
+/// clamped instant, and the sleep behaves the same (pending for centuries, or due at once). Every
+/// other deadline is kept exactly.
 ///
 /// # Panics
 ///
@@ -93,8 +99,8 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 #[must_use = "a Sleep does nothing unless polled or `.await`ed"]
 pub struct Sleep {
     handle: Handle,
-    deadline: Instant,
-    /// Structurally pinned: the wheel points at it while it is registered.
+    /// Structurally pinned: the wheel points at it while it is registered. It also holds the
+    /// deadline, on `handle`'s time base.
     entry: TimerEntry,
 }
 
@@ -103,11 +109,8 @@ pub struct Sleep {
 impl Sleep {
     /// A sleep on the timer driver behind `handle` (the loom models pass their own).
     pub(crate) fn new(handle: Handle, deadline: Instant) -> Sleep {
-        Sleep {
-            handle,
-            deadline,
-            entry: TimerEntry::new(),
-        }
+        let entry = TimerEntry::new(handle.nanos_since_origin(deadline));
+        Sleep { handle, entry }
     }
 
     /// The instant this sleep completes at (or after).
@@ -123,7 +126,7 @@ impl Sleep {
     /// });
     /// ```
     pub fn deadline(&self) -> Instant {
-        self.deadline
+        self.handle.instant_at_nanos(self.entry.deadline())
     }
 
     /// Has this sleep completed (as seen by its last poll, or fired since)?
@@ -162,11 +165,12 @@ impl Sleep {
         if self.entry.state() == REGISTERED {
             self.handle.cancel(self.as_ref().entry());
         }
-        // SAFETY: `deadline` is not structurally pinned, and the entry is not moved: only its
-        // state is reset, which an unregistered (or fired) entry's owner may do (entry rule 4).
-        let this = unsafe { self.get_unchecked_mut() };
-        this.deadline = deadline;
-        this.entry.set_state(UNREGISTERED);
+        let nanos = self.handle.nanos_since_origin(deadline);
+        // SAFETY: we own the entry, and it is not registered: `cancel` unlinked it, or it was
+        // unregistered or `FIRED` already (entry rule 6).
+        unsafe { self.entry.set_deadline(nanos) };
+        // The owner of an unregistered (or fired) entry may reset its state (entry rule 4).
+        self.entry.set_state(UNREGISTERED);
     }
 
     fn entry(self: Pin<&Self>) -> Pin<&TimerEntry> {
@@ -186,14 +190,13 @@ impl Future for Sleep {
             REGISTERED if this.entry.will_wake(cx.waker()) => Poll::Pending,
             REGISTERED => this.handle.update_waker(this.entry(), cx.waker()),
             _ => {
-                if this.deadline <= Instant::now() {
+                if this.deadline() <= Instant::now() {
                     this.entry.set_state(FIRED);
                     return Poll::Ready(());
                 }
-                let when = this.handle.deadline_tick(this.deadline);
                 // SAFETY: the entry is pinned inside `self`, and `Sleep::drop` (and `reset`)
                 // cancel it on the same handle before it can go away.
-                unsafe { this.handle.register(this.entry(), when, cx.waker()) }
+                unsafe { this.handle.register(this.entry(), cx.waker()) }
             }
         }
     }
@@ -215,7 +218,7 @@ impl Drop for Sleep {
 impl fmt::Debug for Sleep {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sleep")
-            .field("deadline", &self.deadline)
+            .field("deadline", &self.deadline())
             .field("is_elapsed", &self.is_elapsed())
             .finish()
     }

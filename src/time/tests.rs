@@ -286,9 +286,67 @@ fn timers_inserted_and_fired_from_many_threads() {
 }
 
 #[test]
+fn the_deadline_is_kept_exactly_before_and_after_the_origin() {
+    let (handle, _) = counting_handle();
+    let origin = handle.origin();
+    let ns = Duration::from_nanos(1);
+    let deadlines = [
+        origin - HOUR - 123 * ns,
+        origin - ns,
+        origin,
+        origin + ns,
+        origin + HOUR + 10 * MS + 7 * ns,
+        origin + 200 * 365 * 24 * HOUR,
+    ];
+    for deadline in deadlines {
+        assert_eq!(Sleep::new(handle.clone(), deadline).deadline(), deadline);
+        let mut sleep = Box::pin(Sleep::new(handle.clone(), origin));
+        sleep.as_mut().reset(deadline);
+        assert_eq!(sleep.deadline(), deadline);
+    }
+}
+
+#[test]
+fn deadlines_beyond_292_years_are_clamped() {
+    let (handle, _) = counting_handle();
+    let (counter, waker) = counting_waker();
+    let origin = handle.origin();
+    let limit = Duration::from_nanos(i64::MAX.unsigned_abs());
+    let three_centuries = 300 * 365 * 24 * HOUR;
+
+    let mut far = Box::pin(Sleep::new(handle.clone(), origin + three_centuries));
+    assert_eq!(far.deadline(), origin + limit);
+    assert!(poll(far.as_mut(), &waker).is_pending());
+    handle.process(origin + 100 * 365 * 24 * HOUR);
+    assert_eq!(wakes(&counter), 0);
+
+    let long_ago = origin
+        .checked_sub(three_centuries)
+        .expect("Linux's Instant reaches back 300 years");
+    let mut past = Box::pin(Sleep::new(handle.clone(), long_ago));
+    assert_eq!(past.deadline(), origin - (limit + Duration::from_nanos(1)));
+    assert_eq!(poll(past.as_mut(), &waker), Poll::Ready(()));
+}
+
+#[test]
+fn ticks_round_up_and_start_at_the_origin() {
+    use super::entry::TimerEntry;
+    let tick = |nanos| TimerEntry::new(nanos).when();
+    assert_eq!(tick(i64::MIN), 0);
+    assert_eq!(tick(-1), 0);
+    assert_eq!(tick(0), 0);
+    assert_eq!(tick(1), 1);
+    assert_eq!(tick(1_000_000), 1);
+    assert_eq!(tick(1_000_001), 2);
+    assert_eq!(tick(i64::MAX), 9_223_372_036_855);
+}
+
+#[test]
 fn a_sleep_is_small_and_allocation_free() {
-    // Pinned so a change to the entry layout is a deliberate one: handle (8) + deadline (16) +
-    // entry (state 4, links 32, waker 16, padding 4) = 80 bytes, all inline.
-    assert_eq!(std::mem::size_of::<super::entry::TimerEntry>(), 56);
-    assert_eq!(std::mem::size_of::<Sleep>(), 80);
+    // Pinned so a change to the entry layout is a deliberate one (entry.rs, "Layout"): handle (8)
+    // + entry (state 4, location 3, padding 1, links 16, deadline 8, waker 16) = 56 bytes, all
+    // inline.
+    assert_eq!(std::mem::size_of::<super::entry::Location>(), 3);
+    assert_eq!(std::mem::size_of::<super::entry::TimerEntry>(), 48);
+    assert_eq!(std::mem::size_of::<Sleep>(), 56);
 }

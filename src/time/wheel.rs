@@ -103,18 +103,16 @@ impl Wheel {
         }
     }
 
-    /// Links `entry` to fire at tick `when`. Returns the tick at which the wheel must next be
-    /// polled on its behalf (its slot's start; never later than `when`), or [`Expired`] if
-    /// `when` is already due (rule 1), in which case nothing was linked.
+    /// Links `entry` to fire at its tick `when` ([`TimerEntry::when`]). Returns the tick at which
+    /// the wheel must next be polled on its behalf (its slot's start; never later than `when`), or
+    /// [`Expired`] if `when` is already due (rule 1), in which case nothing was linked.
     ///
     /// # Safety
     /// `entry` is alive, pinned, not linked, and stays alive until removed or returned by `poll`
     /// or `drain_one` (entry rule 5); the caller holds the wheel lock.
-    pub(super) unsafe fn insert(
-        &mut self,
-        entry: NonNull<TimerEntry>,
-        when: u64,
-    ) -> Result<u64, Expired> {
+    pub(super) unsafe fn insert(&mut self, entry: NonNull<TimerEntry>) -> Result<u64, Expired> {
+        // SAFETY: the caller's contract: alive.
+        let when = unsafe { entry.as_ref() }.when();
         if when <= self.elapsed {
             return Err(Expired);
         }
@@ -135,10 +133,7 @@ impl Wheel {
         };
         // SAFETY: the caller's contract: alive, not linked, lock held.
         unsafe {
-            TimerEntry::with_links(entry, |links| {
-                links.when = when;
-                links.location = location;
-            });
+            TimerEntry::set_location(entry, location);
             list.push_front(entry);
         }
         Ok(expiration)
@@ -150,7 +145,7 @@ impl Wheel {
     /// `entry` is alive and linked into this wheel; the caller holds the wheel lock.
     pub(super) unsafe fn remove(&mut self, entry: NonNull<TimerEntry>) {
         // SAFETY: the caller's contract.
-        let location = unsafe { TimerEntry::with_links(entry, |links| links.location) };
+        let location = unsafe { TimerEntry::location(entry) };
         // SAFETY: `location` names the list `entry` is linked into.
         unsafe {
             match location {
@@ -182,13 +177,12 @@ impl Wheel {
             // caller holds the lock.
             if let Some(entry) = unsafe { self.pending.pop_front() } {
                 // SAFETY: as above; `entry` is now linked nowhere.
-                let when = unsafe { TimerEntry::with_links(entry, |links| links.when) };
-                if when <= now {
+                if unsafe { entry.as_ref() }.when() <= now {
                     return Some(entry);
                 }
                 // Not due yet: cascade it down (or back to the overflow list).
                 // SAFETY: alive and unlinked.
-                if let Err(Expired) = unsafe { self.insert(entry, when) } {
+                if let Err(Expired) = unsafe { self.insert(entry) } {
                     return Some(entry);
                 }
                 continue;
@@ -266,10 +260,8 @@ impl Wheel {
         while let Some(entry) = cursor {
             // SAFETY: linked entries are alive (entry rule 5); the lock is held.
             cursor = unsafe {
-                TimerEntry::with_links(entry, |links| {
-                    links.location = Location::Pending;
-                    links.next
-                })
+                TimerEntry::set_location(entry, Location::Pending);
+                TimerEntry::with_links(entry, |links| links.next)
             };
         }
         self.pending = list;
@@ -348,13 +340,9 @@ impl List {
     unsafe fn unlink(&mut self, entry: NonNull<TimerEntry>) {
         // SAFETY: the caller's contract; its neighbours are linked into this list, so alive.
         unsafe {
-            let (prev, next) = TimerEntry::with_links(entry, |links| {
-                let neighbours = (links.prev, links.next);
-                links.prev = None;
-                links.next = None;
-                links.location = Location::Nowhere;
-                neighbours
-            });
+            let (prev, next) =
+                TimerEntry::with_links(entry, |links| (links.prev.take(), links.next.take()));
+            TimerEntry::set_location(entry, Location::Nowhere);
             match prev {
                 Some(prev) => TimerEntry::with_links(prev, |links| links.next = next),
                 None => self.head = next,
@@ -377,6 +365,7 @@ impl List {
 
 #[cfg(all(test, not(loom)))]
 mod tests {
+    use super::super::entry::NANOS_PER_TICK;
     use super::*;
     use std::pin::Pin;
 
@@ -398,12 +387,14 @@ mod tests {
             NonNull::from(&*self.entries[index])
         }
 
+        /// Inserts an entry whose deadline is exactly tick `when`.
         fn insert(&mut self, when: u64) -> Result<usize, Expired> {
-            self.entries.push(Box::pin(TimerEntry::new()));
+            let deadline = i64::try_from(when * NANOS_PER_TICK).unwrap();
+            self.entries.push(Box::pin(TimerEntry::new(deadline)));
             let index = self.entries.len() - 1;
             // SAFETY: the entry is boxed and pinned, and outlives the wheel's use of it: the
             // harness unlinks everything before dropping (see `Drop`).
-            unsafe { self.wheel.insert(self.ptr(index), when) }?;
+            unsafe { self.wheel.insert(self.ptr(index)) }?;
             Ok(index)
         }
 
@@ -418,8 +409,8 @@ mod tests {
         fn poll(&mut self, now: u64) -> Vec<usize> {
             let mut fired = Vec::new();
             while let Some(entry) = self.wheel.poll(now) {
-                // SAFETY: the entry is alive (owned by the harness) and unlinked.
-                let when = unsafe { TimerEntry::with_links(entry, |links| links.when) };
+                // SAFETY: the entry is alive (owned by the harness).
+                let when = unsafe { entry.as_ref() }.when();
                 assert!(when <= now, "entry due at {when} fired at {now}");
                 fired.push(self.index_of(entry));
             }
