@@ -4,9 +4,9 @@
 //!
 //! The injector is crate-private (it queues `Notified` references typed by their scheduler), yet
 //! `benches/baselines.rs` compares it with crossbeam's `SegQueue` and a locked `VecDeque`. This
-//! module wraps the real [`Injector`] and gives it real task cells ([`Task`]) to queue, so the
-//! comparison measures the runtime's own code, not a copy of it. [`task_overhead`] and
-//! [`TASK_HEADER_SIZE`] report the task layout's cost for `examples/memory.rs`.
+//! module wraps the real `Injector` and gives it real task cells (`Task`) to queue, so the
+//! comparison measures the runtime's own code, not a copy of it. `task_overhead` and
+//! `TASK_HEADER_SIZE` report the task layout's cost for `examples/memory.rs`.
 
 use crate::loom::sync::Arc;
 use crate::scheduler::injector::{self, Pop};

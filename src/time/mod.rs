@@ -22,7 +22,7 @@
 //!
 //! # What the runtime does for the timers
 //!
-//! It owns one [`Handle`](driver::Handle) per runtime (in its driver), calls `before_park` /
+//! It owns one `driver::Handle` per runtime (in its driver), calls `before_park` /
 //! `after_park` around blocking in the reactor, `process` on non-blocking turns, and `shutdown`
 //! once after the last task is dropped. `sleep` finds the handle through
 //! `runtime::Handle::current()`.
