@@ -25,6 +25,10 @@
 //! idle check, not one per yield. A spawn goes to the local queue. A wake from any other thread
 //! goes to the injector and, per idle.rs rule 1, may unpark a sleeper.
 //!
+//! A task queued locally also may unpark a sleeper (to steal it), except during the worker's
+//! own reactor turn while it is parked: the worker is still on the sleeper list then and could
+//! pick itself (a wasted `eventfd` write and `epoll_wait`), so it notifies once, as it unparks.
+//!
 //! # Who owns what
 //!
 //! The owner's half of each local queue (`Local`) and the LIFO slot live in the `Worker` on the
