@@ -122,10 +122,6 @@ impl<S: Schedule> Local<S> {
         self.inner.len() as usize
     }
 
-    pub(crate) fn has_tasks(&self) -> bool {
-        self.len() > 0
-    }
-
     /// Pushes a task; on a full ring moves half of it, plus `task`, to `injector`.
     pub(crate) fn push_back_or_overflow(&mut self, mut task: Notified<S>, injector: &Injector<S>) {
         let tail = loop {

@@ -473,14 +473,15 @@ impl Worker {
     /// After a wake-up: `true` if the worker should run again.
     fn transition_from_parked(&self) -> bool {
         let shared = self.shared();
-        let has_local_work = self.lifo_has_task() || self.local.borrow().has_tasks();
-        if has_local_work || shared.is_shutdown() {
+        let queued = usize::from(self.lifo_has_task()) + self.local.borrow().len();
+        if queued > 0 || shared.is_shutdown() {
             // Woken by our own reactor turn (it queued tasks here): unpark ourselves, not as a
             // searcher. If a producer already picked us, it counted us as searching.
             let was_sleeping = shared.idle.unpark_worker_by_id(self.index);
             self.is_searching.set(!was_sleeping);
-            if self.local.borrow().len() > 1 {
-                // More than we will run next: let a sleeper steal some.
+            if queued > 1 {
+                // More than we will run next: let a sleeper steal some. This is the one notify
+                // for the tasks the turn queued (see `parked_in_driver`).
                 shared.notify_parked();
             }
             return true;
