@@ -205,66 +205,69 @@ fn detached_tasks_run() {
     }
 }
 
-#[test]
-fn a_task_yielding_in_a_loop_lets_the_others_on_its_worker_run() {
+/// On a 1-worker multi-thread runtime and on a current-thread one, runs a task that spawns
+/// `setter(flag)` from its own thread (so both share one queue) and then yields in a loop until
+/// the flag is set. Returns each runtime's name and the yields it took, or `None` if the flag
+/// was still unset after 30 s (bounded, so that starvation fails an assertion, not the run).
+fn yields_until_flag_set<Setter, SetterFuture>(setter: Setter) -> Vec<(&'static str, Option<u64>)>
+where
+    Setter: Fn(Arc<AtomicBool>) -> SetterFuture + Clone + Send + 'static,
+    SetterFuture: Future<Output = ()> + Send + 'static,
+{
     let one_worker = Builder::new_multi_thread()
         .worker_threads(1)
         .build()
         .unwrap();
     let current = Builder::new_current_thread().build().unwrap();
-    for (name, rt) in [("multi_thread(1)", one_worker), ("current_thread", current)] {
-        let spins = rt.block_on(async {
-            tourbillon::spawn(async {
-                let flag = Arc::new(AtomicBool::new(false));
-                let setter = flag.clone();
-                // Spawned from the spinner's own worker: both tasks share one queue.
-                drop(tourbillon::spawn(async move { setter.store(true, SeqCst) }));
-                let mut spins = 0u64;
-                // Bounded, so that starvation fails the assertion instead of hanging.
-                while !flag.load(SeqCst) && spins < 1_000_000 {
-                    spins += 1;
-                    tourbillon::task::yield_now().await;
-                }
-                spins
-            })
-            .await
-            .unwrap()
-        });
+    [("multi_thread(1)", one_worker), ("current_thread", current)]
+        .into_iter()
+        .map(|(name, rt)| {
+            let setter = setter.clone();
+            let spins = rt.block_on(async move {
+                tourbillon::spawn(async move {
+                    let flag = Arc::new(AtomicBool::new(false));
+                    drop(tourbillon::spawn(setter(flag.clone())));
+                    let give_up = std::time::Instant::now() + Duration::from_secs(30);
+                    let mut spins = 0u64;
+                    while !flag.load(SeqCst) {
+                        if std::time::Instant::now() > give_up {
+                            return None;
+                        }
+                        spins += 1;
+                        tourbillon::task::yield_now().await;
+                    }
+                    Some(spins)
+                })
+                .await
+                .unwrap()
+            });
+            (name, spins)
+        })
+        .collect()
+}
+
+#[test]
+fn a_task_yielding_in_a_loop_lets_the_others_on_its_worker_run() {
+    let runs = yields_until_flag_set(|flag| async move { flag.store(true, SeqCst) });
+    for (name, spins) in runs {
         assert_eq!(
-            spins, 1,
-            "{name}: the other task ran only after {spins} yields"
+            spins,
+            Some(1),
+            "{name}: the other task ran only after {spins:?} yields"
         );
     }
 }
 
 #[test]
 fn a_task_yielding_in_a_loop_lets_timers_fire() {
-    let one_worker = Builder::new_multi_thread()
-        .worker_threads(1)
-        .build()
-        .unwrap();
-    let current = Builder::new_current_thread().build().unwrap();
-    for (name, rt) in [("multi_thread(1)", one_worker), ("current_thread", current)] {
-        let fired = rt.block_on(async {
-            tourbillon::spawn(async {
-                let flag = Arc::new(AtomicBool::new(false));
-                let setter = flag.clone();
-                drop(tourbillon::spawn(async move {
-                    tourbillon::time::sleep(Duration::from_millis(1)).await;
-                    setter.store(true, SeqCst);
-                }));
-                // The worker is never idle, so only the reactor turns that yields wait for
-                // can fire the timer. Bounded, so that starvation fails instead of hanging.
-                let give_up = std::time::Instant::now() + Duration::from_secs(30);
-                while !flag.load(SeqCst) && std::time::Instant::now() < give_up {
-                    tourbillon::task::yield_now().await;
-                }
-                flag.load(SeqCst)
-            })
-            .await
-            .unwrap()
-        });
-        assert!(fired, "{name}: a yield loop starved the timer");
+    // The worker is never idle, so only the reactor turns that yields wait for can fire the
+    // timer.
+    let runs = yields_until_flag_set(|flag| async move {
+        tourbillon::time::sleep(Duration::from_millis(1)).await;
+        flag.store(true, SeqCst);
+    });
+    for (name, spins) in runs {
+        assert!(spins.is_some(), "{name}: a yield loop starved the timer");
     }
 }
 
