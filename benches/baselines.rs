@@ -8,6 +8,11 @@
 //!   task. `tourbillon` is a real task cell made as a spawn makes it, then polled to completion
 //!   and freed (owned-list insert and removal included, no run queue): compare both with
 //!   `spawn_many_local`.
+//! - `floor/cross_core_10k`: 10,000 round trips of one cache line between two threads pinned to
+//!   cpus 0 and 1, each spinning until the other has written (thread start included). It is the
+//!   floor of a cross-worker handoff (`ping_pong`, `yield_many` on two workers). On this shared
+//!   2-vCPU host it reads ~150 to ~530 ns per round trip from one process to the next;
+//!   `scripts/bench-modes.sh` prints it beside the multi-thread benches of both runtimes.
 //! - `injector_alternatives/*`: tourbillon's own injector (an intrusive Vyukov MPSC queue with a
 //!   consumer token, reached through the hidden `tourbillon::__bench` module) against the
 //!   alternatives, on the same 10k real task cells made once outside the timed loop, pushed and
@@ -20,7 +25,9 @@ mod support;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use crossbeam_queue::SegQueue;
+use crossbeam_utils::CachePadded;
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering::*};
 use std::sync::{Barrier, Mutex};
 use tourbillon::__bench::{Injector, Task};
 
@@ -47,6 +54,51 @@ fn floor(c: &mut Criterion) {
         })
     });
     group.finish();
+    cross_core(c);
+}
+
+/// Round trips of one cache line between cpus 0 and 1 (see the module docs), on two scoped
+/// threads so that the bench thread keeps its own affinity.
+fn cross_core(c: &mut Criterion) {
+    let mut group = support::group(c, "floor");
+    group.bench_function("cross_core_10k", |b| {
+        let line = Box::new(CachePadded::new(AtomicU64::new(0)));
+        b.iter(|| {
+            line.store(0, Relaxed);
+            std::thread::scope(|scope| {
+                scope.spawn(|| bounce(&line, 0, 1));
+                scope.spawn(|| bounce(&line, 1, 2));
+            });
+        });
+    });
+    group.finish();
+}
+
+/// One side of `floor/cross_core_10k`: on `cpu`, 10k times, waits for `line` to reach the value
+/// this side writes next minus one (`first` = 1 starts the exchange), then writes it.
+fn bounce(line: &AtomicU64, cpu: usize, first: u64) {
+    const ROUND_TRIPS: u64 = 10_000;
+    pin_to_cpu(cpu);
+    for trip in 0..ROUND_TRIPS {
+        let mine = 2 * trip + first;
+        // Acquire/Release: each side's write is the other's signal; there is no other data, so
+        // the orderings only keep the spin loops honest. No `spin_loop` hint: a `pause` costs
+        // ~100 cycles on recent x86 and would be measured as handoff latency.
+        while line.load(Acquire) != mine - 1 {}
+        line.store(mine, Release);
+    }
+}
+
+/// Pins the calling thread to `cpu`, or leaves it where it is if the machine has no such cpu.
+fn pin_to_cpu(cpu: usize) {
+    // SAFETY: `cpu_set_t` is plain bits for which all zeroes is the empty set; `CPU_SET` writes
+    // inside it (it ignores a cpu past the set's size), and `sched_setaffinity` only reads
+    // `size_of::<cpu_set_t>()` bytes of it. A failure (no such cpu online) is harmless here.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu, &mut set);
+        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
+    }
 }
 
 /// The two operations an injector needs; every queue is shared between threads.
