@@ -54,7 +54,6 @@ fn floor(c: &mut Criterion) {
         })
     });
     group.finish();
-    cross_core(c);
 }
 
 /// Round trips of one cache line between cpus 0 and 1 (see the module docs), on two scoped
@@ -66,7 +65,7 @@ fn cross_core(c: &mut Criterion) {
     }
     let mut group = support::group(c, "floor");
     group.bench_function("cross_core_10k", |b| {
-        let line = Box::new(CachePadded::new(AtomicU64::new(0)));
+        let line = CachePadded::new(AtomicU64::new(0));
         b.iter(|| {
             line.store(0, Relaxed);
             std::thread::scope(|scope| {
@@ -224,6 +223,6 @@ fn bench_queue<Q: Queue>(
 criterion_group! {
     name = benches;
     config = support::config();
-    targets = floor, injector_alternatives
+    targets = floor, cross_core, injector_alternatives
 }
 criterion_main!(benches);

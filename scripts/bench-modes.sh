@@ -12,6 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+args="$*"
 reps=8
 times=(--warm-up-time 0.3 --measurement-time 1)
 while [ $# -gt 0 ]; do
@@ -36,7 +37,7 @@ import json, sys
 def median_us(path):
     with open(f"target/criterion/{path}/new/estimates.json") as f:
         return json.load(f)["median"]["point_estimate"] / 1e3
-floor = median_us("floor/cross_core_10k") * 1e3 / 10_000
+floor = median_us("floor/cross_core_10k") * 1e3 / 10_000  # ns per round trip, of 10k
 cells = [sys.argv[1], f"{floor:.0f}"]
 for bench in ("ping_pong_multi_thread", "yield_many_multi_thread"):
     ours, theirs = median_us(f"{bench}/tourbillon"), median_us(f"{bench}/tokio")
@@ -47,7 +48,7 @@ PY
 done
 
 {
-    echo "Command: \`scripts/bench-modes.sh --reps $reps\`; $(date -u '+%Y-%m-%d %H:%M UTC');" \
+    echo "Command: \`scripts/bench-modes.sh $args\` ($reps reps); $(date -u '+%Y-%m-%d %H:%M UTC');" \
         "commit $(git describe --always --dirty); nproc $(nproc)"
     echo
     echo "| rep | cross-core round trip (ns) | ping_pong tourbillon (µs) | tokio (µs) | ratio |" \
