@@ -72,8 +72,17 @@ pub(crate) trait Registrar: Send + Sync + 'static {
 /// The token of the `mio::Waker`; registration tokens are slab indexes and never reach it.
 const WAKE_TOKEN: mio::Token = mio::Token(usize::MAX);
 
-/// Events collected per poll; more wait for the next turn (epoll hands them out round-robin).
-const EVENTS_PER_POLL: usize = 1024;
+/// Events collected per poll, at most. The rest stay in the kernel's ready list, in the order
+/// they became ready, for the next turn of whichever worker polls first.
+///
+/// Small on purpose (tokio takes 1024). Under `wrk -t2 -c500` on two workers, a turn that takes
+/// every ready socket (a few hundred) queues them all on the worker that polled, and the p99
+/// latency is tokio's or worse; at 64 it is about a third lower, at the same throughput. At 96
+/// and 128 the tail is back, and neither a larger local queue, nor running the turn's wakes
+/// without the LIFO slot, nor sending the wakes past 64 to the injector brings it down: what
+/// helps is leaving the events in the kernel. The price is more `epoll_wait`s when more than 64
+/// sockets are ready at once (PERF.md, "HTTP under wrk" has the runs).
+pub(super) const EVENTS_PER_POLL: usize = 64;
 
 /// The default [`Poller`]: a `mio::Poll` (epoll on Linux, kqueue on the BSDs and macOS).
 pub(crate) struct MioPoller {

@@ -282,6 +282,40 @@ fn mio_readable_event_wakes_the_reader_and_the_read_succeeds() {
 }
 
 #[test]
+fn mio_a_poll_takes_at_most_events_per_poll_and_the_next_the_rest() {
+    use super::poller::{MioPoller, EVENTS_PER_POLL};
+    let (mut poller, registrar) = MioPoller::new().unwrap();
+    let sockets = 2 * EVENTS_PER_POLL + 5;
+    let mut pairs = Vec::new();
+    for token in 0..sockets {
+        let (mut ours, theirs) = mio::net::UnixStream::pair().unwrap();
+        registrar.register(&mut ours, token).unwrap();
+        (&theirs).write_all(b"x").unwrap();
+        pairs.push((ours, theirs));
+    }
+    let mut seen = vec![0; sockets];
+    let mut per_poll = Vec::new();
+    loop {
+        let mut events = 0;
+        poller
+            .poll(Some(Duration::ZERO), |token, _| {
+                seen[token] += 1;
+                events += 1;
+            })
+            .unwrap();
+        if events == 0 {
+            break;
+        }
+        per_poll.push(events);
+    }
+    assert_eq!(per_poll, [EVENTS_PER_POLL, EVENTS_PER_POLL, 5]);
+    assert!(
+        seen.iter().all(|&n| n == 1),
+        "an event lost or repeated: {seen:?}"
+    );
+}
+
+#[test]
 fn mio_unpark_from_another_thread_ends_a_blocking_turn() {
     let (mut driver, handle) = Driver::new().unwrap();
     let start = Instant::now();
