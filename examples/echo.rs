@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! cargo run --release --example echo -- [ADDR] [--threads N | --current-thread]
+//!     [--events-per-tick N]
 //! ```
 //! Try it with `nc 127.0.0.1 8080` (ADDR defaults to 127.0.0.1:8080).
 

@@ -32,9 +32,10 @@ fn main() -> io::Result<()> {
     std_listener.set_nonblocking(true)?;
     let listener = TcpListener::from_std(std_listener);
     println!(
-        "http-server-mio listening on {} (one thread; {:?} ignored)",
+        "http-server-mio listening on {} (one thread; {:?} and events per tick {:?} ignored)",
         listener.local_addr()?,
-        args.flavor
+        args.flavor,
+        args.events_per_tick
     );
     run(listener)
 }

@@ -19,9 +19,10 @@ fn main() -> io::Result<()> {
     let args = args::Args::from_env();
     let listener = TcpListener::bind(&args.addr)?;
     println!(
-        "http-server-threads listening on {} (one thread per connection; {:?} ignored)",
+        "http-server-threads listening on {} (one thread per connection; {:?} and events per tick {:?} ignored)",
         listener.local_addr()?,
-        args.flavor
+        args.flavor,
+        args.events_per_tick
     );
     run(listener)
 }

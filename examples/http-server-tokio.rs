@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! cargo run --release --example http-server-tokio -- [ADDR] [--threads N | --current-thread]
+//!     [--events-per-tick N]
 //! ```
 
 #[path = "support/args.rs"]
@@ -19,7 +20,7 @@ use tokio::net::{TcpListener, TcpStream};
 
 fn main() -> io::Result<()> {
     let args = args::Args::from_env();
-    let runtime = runtime(args.flavor)?;
+    let runtime = runtime(args.flavor, args.events_per_tick)?;
     runtime.block_on(async {
         let listener = TcpListener::bind(&args.addr).await?;
         println!(
@@ -31,8 +32,12 @@ fn main() -> io::Result<()> {
     })
 }
 
-/// A tokio runtime of the shape the command line asked for.
-pub fn runtime(flavor: args::Flavor) -> io::Result<tokio::runtime::Runtime> {
+/// A tokio runtime of the shape the command line asked for; with `events_per_tick`, its reactor
+/// takes at most that many events per turn.
+pub fn runtime(
+    flavor: args::Flavor,
+    events_per_tick: Option<usize>,
+) -> io::Result<tokio::runtime::Runtime> {
     let mut builder = match flavor {
         args::Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread(),
         args::Flavor::MultiThread { workers } => {
@@ -41,6 +46,9 @@ pub fn runtime(flavor: args::Flavor) -> io::Result<tokio::runtime::Runtime> {
             builder
         }
     };
+    if let Some(n) = events_per_tick {
+        builder.max_io_events_per_tick(n);
+    }
     builder.enable_all().build()
 }
 

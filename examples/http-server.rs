@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! cargo run --release --example http-server -- [ADDR] [--threads N | --current-thread]
+//!     [--events-per-tick N]
 //! curl -i http://127.0.0.1:8080/json
 //! ```
 //!

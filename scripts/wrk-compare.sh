@@ -12,6 +12,9 @@
 #             ceiling for one core).
 #   unpinned  both cores shared by server and wrk -t2: tourbillon --threads 2, tokio --threads 2,
 #             and the thread-per-connection std server.
+# A server written NAME@N (tourbillon@1024, tokio@64) runs with `--events-per-tick N`: its
+# reactor takes at most N events per turn (`Builder::max_io_events_per_tick`); it is measured as
+# a server of its own, beside NAME at its default.
 # Loads: GET /json, GET /plaintext, and /plaintext pipelined 16 deep (scripts/pipeline.lua).
 # Each scenario (mode × connections × load) runs its servers alternately, A B C A B C ..., so
 # slow drift of a shared machine spreads over all of them. Each run: start the server, wait until
@@ -84,10 +87,12 @@ RAW="$OUT/wrk-$STAMP"
 mkdir -p "$RAW"
 
 # --- build once --------------------------------------------------------------------------------
+# The example a server runs: tourbillon -> http-server, tokio@64 -> http-server-tokio.
 example_of() {
-    case "$1" in
+    local base=${1%@*}
+    case "$base" in
         tourbillon) echo http-server ;;
-        *) echo "http-server-$1" ;;
+        *) echo "http-server-$base" ;;
     esac
 }
 
@@ -95,8 +100,12 @@ declare -A BUILT=()
 for server in ${SERVERS//,/ }; do
     case "$server" in
         tourbillon|tokio|mio|threads) ;;
-        *) echo "unknown server '$server' (known: tourbillon, tokio, mio, threads)" >&2; exit 2 ;;
+        tourbillon@[1-9]*|tokio@[1-9]*)
+            [[ "${server#*@}" =~ ^[0-9]+$ ]] || { echo "bad events per tick in '$server'" >&2; exit 2; } ;;
+        *) echo "unknown server '$server' (known: tourbillon, tokio, mio, threads;" \
+                "tourbillon@N, tokio@N for N events per tick)" >&2; exit 2 ;;
     esac
+    [ -z "${BUILT[${server%@*}]:-}" ] || { BUILT[$server]=1; continue; }
     example=$(example_of "$server")
     if [ ! -f "examples/$example.rs" ]; then
         log "SKIPPING $server: there is no examples/$example.rs"
@@ -104,7 +113,7 @@ for server in ${SERVERS//,/ }; do
     fi
     log "building $example (release)"
     if cargo build --release --example "$example" >"$RAW/build-$example.log" 2>&1; then
-        BUILT[$server]=1
+        BUILT[$server]=1; BUILT[${server%@*}]=1
     else
         tail -n 20 "$RAW/build-$example.log" >&2
         log "SKIPPING $server: examples/$example.rs failed to build (log: $RAW/build-$example.log)"
@@ -158,6 +167,8 @@ run_one() {
     local extra=()
     [ "$load" = pipeline ] && extra=(-- "$PIPELINE_DEPTH")
 
+    [[ "$server" == *@* ]] && args="$args --events-per-tick ${server#*@}"
+
     # shellcheck disable=SC2086 # $server_cpu and $args are word lists on purpose
     $server_cpu "$bin" "127.0.0.1:$port" $args >"$RAW/server-$server.log" 2>&1 &
     SERVER_PID=$!
@@ -192,11 +203,13 @@ run_one() {
         "$rep" "$(awk '/^Requests\/sec:/ { print $2 }' "$RAW/$output")")"
 }
 
+# The built servers that run in MODE, in the order --servers gave them (no mio loop unpinned, no
+# thread-per-connection server pinned).
 servers_for() {
-    local mode=$1 wanted list=""
-    if [ "$mode" = pinned ]; then wanted="tourbillon tokio mio"; else wanted="tourbillon tokio threads"; fi
-    for server in $wanted; do
-        [ -n "${BUILT[$server]:-}" ] && list="$list $server"
+    local mode=$1 skip list=""
+    if [ "$mode" = pinned ]; then skip=threads; else skip=mio; fi
+    for server in ${SERVERS//,/ }; do
+        [ "$server" != "$skip" ] && [ -n "${BUILT[$server]:-}" ] && list="$list $server"
     done
     echo "$list"
 }

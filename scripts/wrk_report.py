@@ -126,8 +126,23 @@ def summarise(rows, raw_dir, clk_tck):
     return summary
 
 
+def base_of(server):
+    """`tourbillon@1024` (a server run with `--events-per-tick 1024`) -> `tourbillon`."""
+    return server.split("@")[0]
+
+
+def label_of(mode, server):
+    base, _, events = server.partition("@")
+    label = SERVER_LABEL.get((mode, base), base)
+    return f"{label}, {events} events/tick" if events else label
+
+
 def ordered(servers):
-    return sorted(servers, key=lambda s: SERVER_ORDER.index(s) if s in SERVER_ORDER else 99)
+    def key(server):
+        base = base_of(server)
+        return (SERVER_ORDER.index(base) if base in SERVER_ORDER else 99, server)
+
+    return sorted(servers, key=key)
 
 
 def scenario_order(key):
@@ -181,7 +196,7 @@ def markdown(summary, args, machine):
             errors = str(s["errors"]) + (f", {s['crashed']} crashed" if s["crashed"] else "")
             lines.append(
                 f"| {mode} | {conns} | {LOAD_LABEL.get(load, load)} "
-                f"| {SERVER_LABEL.get((mode, server), server)} "
+                f"| {label_of(mode, server)} "
                 f"| {fmt(s['rps'], ',.0f')} | {fmt(ratio(s['rps'], tokio), '.2f')} "
                 f"| {fmt(ratio(s['rps'], mio), '.2f')} "
                 f"| {fmt(s['p50'], '.2f')} | {fmt(s['p99'], '.2f')} | {cpu} "
@@ -225,13 +240,13 @@ def svg_chart(summary):
         y += bar_h + gap
         for server in ordered(servers):
             s = servers[server]
-            label = SERVER_LABEL.get((mode, server), server)
+            label = label_of(mode, server)
             out.append(f'<text x="{left - 6}" y="{y + 12}" text-anchor="end">{label}</text>')
             if s["rps"] and base:
                 width = s["rps"] / base / scale_max * plot_w
                 out.append(
                     f'<rect x="{left}" y="{y}" width="{width:.1f}" height="{bar_h}" '
-                    f'fill="{COLOURS.get(server, "#868e96")}"/>'
+                    f'fill="{COLOURS.get(base_of(server), "#868e96")}"/>'
                 )
                 if s["rps_min"] and s["rps_max"] and s["reps"] > 1:
                     x0 = left + s["rps_min"] / base / scale_max * plot_w

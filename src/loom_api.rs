@@ -14,6 +14,7 @@
 pub use core_api::*;
 
 mod core_api {
+    use crate::io::DEFAULT_MAX_EVENTS_PER_TICK;
     use crate::loom::sync::{Arc, Mutex};
     use crate::runtime::driver::{Driver, DriverHandle};
     use crate::scheduler::{injector, local, multi_thread, park};
@@ -313,7 +314,7 @@ mod core_api {
         /// # Panics
         /// If the OS refuses to create the reactor.
         pub fn new() -> Parker {
-            let (driver, handle) = Driver::new().expect("reactor");
+            let (driver, handle) = Driver::new(DEFAULT_MAX_EVENTS_PER_TICK).expect("reactor");
             Parker {
                 parker: park::Parker::new(),
                 driver: Mutex::new(driver),
@@ -364,7 +365,8 @@ mod core_api {
         /// # Panics
         /// If the OS refuses to create the reactor.
         pub fn new(workers: usize) -> MultiThread {
-            let (driver, driver_handle) = Driver::new().expect("reactor");
+            let (driver, driver_handle) =
+                Driver::new(DEFAULT_MAX_EVENTS_PER_TICK).expect("reactor");
             let (handle, locals) = multi_thread::create(workers, driver, driver_handle);
             let workers = locals
                 .into_iter()

@@ -345,6 +345,10 @@ fn the_command_line_parses_address_and_runtime_shape() {
     let parsed = parse(&["--current-thread", "0.0.0.0:1"]).unwrap();
     assert_eq!(parsed.flavor, Flavor::CurrentThread);
     assert_eq!(parsed.addr, "0.0.0.0:1");
+    assert_eq!(parsed.events_per_tick, None);
+    let parsed = parse(&["--events-per-tick", "64", "--current-thread"]).unwrap();
+    assert_eq!(parsed.events_per_tick, Some(64));
+    assert_eq!(parsed.flavor, Flavor::CurrentThread);
     for wrong in [
         &["--threads"][..],
         &["--threads", "0"],
@@ -352,6 +356,8 @@ fn the_command_line_parses_address_and_runtime_shape() {
         &["--threads", "2", "--current-thread"],
         &["--bogus"],
         &["a:1", "b:2"],
+        &["--events-per-tick"],
+        &["--events-per-tick", "0"],
     ] {
         assert!(parse(wrong).is_err(), "{wrong:?}");
     }
@@ -478,7 +484,7 @@ where
 
 fn spawn_tourbillon_server(flavor: tourbillon_server::args::Flavor) -> SocketAddr {
     spawn_on_tourbillon(
-        move || tourbillon_server::tourbillon_runtime::build(flavor),
+        move || tourbillon_server::tourbillon_runtime::build(flavor, None),
         tourbillon_server::run,
     )
 }
@@ -516,11 +522,13 @@ fn tourbillon_serves_many_keep_alive_clients_at_once() {
 
 fn spawn_tokio_server(flavor: tokio_server::args::Flavor) -> SocketAddr {
     spawn_server(move |addr_tx| {
-        tokio_server::runtime(flavor).unwrap().block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            addr_tx.send(listener.local_addr().unwrap()).unwrap();
-            tokio_server::run(listener).await.unwrap();
-        })
+        tokio_server::runtime(flavor, None)
+            .unwrap()
+            .block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                addr_tx.send(listener.local_addr().unwrap()).unwrap();
+                tokio_server::run(listener).await.unwrap();
+            })
     })
 }
 
@@ -558,7 +566,7 @@ fn echo_returns_every_byte_on_concurrent_connections_in_both_flavors() {
     use echo_server::args::Flavor;
     for flavor in [Flavor::CurrentThread, Flavor::MultiThread { workers: 2 }] {
         let addr = spawn_on_tourbillon(
-            move || echo_server::tourbillon_runtime::build(flavor),
+            move || echo_server::tourbillon_runtime::build(flavor, None),
             echo_server::run,
         );
         let clients: Vec<_> = (0..16u8)

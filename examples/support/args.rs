@@ -1,5 +1,7 @@
-//! The command line shared by the server examples: `[ADDR] [--threads N | --current-thread]`,
-//! ADDR defaulting to 127.0.0.1:8080 and the runtime to 2 worker threads. Servers with no choice
+//! The command line shared by the server examples:
+//! `[ADDR] [--threads N | --current-thread] [--events-per-tick N]`, ADDR defaulting to
+//! 127.0.0.1:8080, the runtime to 2 worker threads, and the I/O events a reactor turn takes to
+//! the runtime's own default (`Builder::max_io_events_per_tick` in tourbillon and tokio both). Servers with no choice
 //! of runtime (the thread-per-connection and raw-mio twins) accept the flags and say they ignore
 //! them, so one command line drives every server in `scripts/wrk-compare.sh`.
 
@@ -9,8 +11,8 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 /// Worker threads of a multi-thread runtime when `--threads` is not given.
 pub const DEFAULT_WORKERS: usize = 2;
 
-const USAGE: &str =
-    "usage: [ADDR] [--threads N | --current-thread]   (ADDR defaults to 127.0.0.1:8080)";
+const USAGE: &str = "usage: [ADDR] [--threads N | --current-thread] [--events-per-tick N]   \
+                     (ADDR defaults to 127.0.0.1:8080)";
 
 /// Which runtime shape the command line asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,13 +26,15 @@ pub enum Flavor {
     CurrentThread,
 }
 
-/// The parsed command line `[ADDR] [--threads N | --current-thread]`.
+/// The parsed command line `[ADDR] [--threads N | --current-thread] [--events-per-tick N]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Args {
     /// Where to listen.
     pub addr: String,
     /// Runtime shape.
     pub flavor: Flavor,
+    /// `--events-per-tick N`: the runtime's `max_io_events_per_tick`, if given.
+    pub events_per_tick: Option<usize>,
 }
 
 impl Args {
@@ -41,9 +45,22 @@ impl Args {
     pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
         let mut addr = None;
         let mut flavor = None;
+        let mut events_per_tick = None;
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
             let chosen = match arg.as_str() {
+                "--events-per-tick" => {
+                    let value = args.next().ok_or("--events-per-tick needs a number")?;
+                    match value.parse::<usize>() {
+                        Ok(n) if n > 0 => events_per_tick = Some(n),
+                        _ => {
+                            return Err(format!(
+                                "--events-per-tick: `{value}` is not a positive number"
+                            ))
+                        }
+                    }
+                    continue;
+                }
                 "--current-thread" => Flavor::CurrentThread,
                 "--threads" => {
                     let value = args.next().ok_or("--threads needs a number")?;
@@ -68,6 +85,7 @@ impl Args {
             flavor: flavor.unwrap_or(Flavor::MultiThread {
                 workers: DEFAULT_WORKERS,
             }),
+            events_per_tick,
         })
     }
 

@@ -10,20 +10,27 @@ use tourbillon::net::{TcpListener, TcpStream};
 
 use super::args::{Args, Flavor};
 
-/// A runtime of the requested shape: `--current-thread`, or `--threads N` workers.
+/// A runtime of the requested shape: `--current-thread`, or `--threads N` workers; with
+/// `events_per_tick`, its reactor takes at most that many events per turn.
 ///
 /// # Errors
 /// What [`tourbillon::Builder::build`] returns: the OS refused threads or the reactor.
-pub fn build(flavor: Flavor) -> io::Result<tourbillon::Runtime> {
-    match flavor {
-        Flavor::CurrentThread => tourbillon::Builder::new_current_thread().build(),
-        Flavor::MultiThread { workers } => tourbillon::Builder::new_multi_thread()
-            .worker_threads(workers)
-            .build(),
+pub fn build(flavor: Flavor, events_per_tick: Option<usize>) -> io::Result<tourbillon::Runtime> {
+    let mut builder = match flavor {
+        Flavor::CurrentThread => tourbillon::Builder::new_current_thread(),
+        Flavor::MultiThread { workers } => {
+            let mut builder = tourbillon::Builder::new_multi_thread();
+            builder.worker_threads(workers);
+            builder
+        }
+    };
+    if let Some(n) = events_per_tick {
+        builder.max_io_events_per_tick(n);
     }
+    builder.build()
 }
 
-/// A server's `main`: parses `[ADDR] [--threads N | --current-thread]`, builds that runtime,
+/// A server's `main`: parses the command line (`args.rs`), builds the runtime it asks for,
 /// binds ADDR, says so under `name`, and runs `serve` on the listener.
 ///
 /// # Errors
@@ -33,7 +40,7 @@ where
     Serve: Future<Output = io::Result<()>>,
 {
     let args = Args::from_env();
-    let runtime = build(args.flavor)?;
+    let runtime = build(args.flavor, args.events_per_tick)?;
     runtime.block_on(async {
         let listener = TcpListener::bind(args.addr.as_str()).await?;
         println!(

@@ -113,12 +113,12 @@ pub(crate) fn runtime_gone() -> io::Error {
 // === impl Driver ===
 
 impl Driver {
-    /// A new reactor on mio.
+    /// A new reactor on mio, dispatching at most `max_events` events per turn.
     ///
     /// # Errors
     /// The OS refused to create the poll instance or its waker.
-    pub(crate) fn new() -> io::Result<(Driver, Handle)> {
-        let (poller, registrar) = MioPoller::new()?;
+    pub(crate) fn new(max_events: usize) -> io::Result<(Driver, Handle)> {
+        let (poller, registrar) = MioPoller::new(max_events)?;
         Ok(Driver::with_poller(poller, registrar))
     }
 }

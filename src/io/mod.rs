@@ -36,6 +36,7 @@ mod scheduled_io;
 mod waiters;
 
 pub(crate) use driver::{Driver, Handle};
+pub(crate) use poller::DEFAULT_MAX_EVENTS_PER_TICK;
 pub(crate) use registration::Registered;
 pub(crate) use scheduled_io::Direction;
 

@@ -72,8 +72,9 @@ pub(crate) trait Registrar: Send + Sync + 'static {
 /// The token of the `mio::Waker`; registration tokens are slab indexes and never reach it.
 const WAKE_TOKEN: mio::Token = mio::Token(usize::MAX);
 
-/// Events collected per poll, at most. The rest stay in the kernel's ready list, in the order
-/// they became ready, for the next turn of whichever worker polls first.
+/// Events a poll collects at most, unless [`Builder::max_io_events_per_tick`] says otherwise. The
+/// rest stay in the kernel's ready list, in the order they became ready, for the next turn of
+/// whichever worker polls first.
 ///
 /// Small on purpose (tokio takes 1024). Under `wrk -t2 -c500` on two workers, a turn that takes
 /// every ready socket (a few hundred) queues them all on the worker that polled, and the p99
@@ -82,7 +83,9 @@ const WAKE_TOKEN: mio::Token = mio::Token(usize::MAX);
 /// without the LIFO slot, nor sending the wakes past 64 to the injector brings it down: what
 /// helps is leaving the events in the kernel. The price is more `epoll_wait`s when more than 64
 /// sockets are ready at once (PERF.md, "HTTP under wrk" has the runs).
-pub(super) const EVENTS_PER_POLL: usize = 64;
+///
+/// [`Builder::max_io_events_per_tick`]: crate::Builder::max_io_events_per_tick
+pub(crate) const DEFAULT_MAX_EVENTS_PER_TICK: usize = 64;
 
 /// The default [`Poller`]: a `mio::Poll` (epoll on Linux, kqueue on the BSDs and macOS).
 pub(crate) struct MioPoller {
@@ -98,14 +101,15 @@ pub(crate) struct MioRegistrar {
 }
 
 impl MioPoller {
-    /// A new poll instance and its shared half.
-    pub(crate) fn new() -> io::Result<(MioPoller, MioRegistrar)> {
+    /// A new poll instance, collecting at most `max_events` (at least 1) per poll, and its
+    /// shared half.
+    pub(crate) fn new(max_events: usize) -> io::Result<(MioPoller, MioRegistrar)> {
         let poll = mio::Poll::new()?;
         let registry = poll.registry().try_clone()?;
         let waker = mio::Waker::new(poll.registry(), WAKE_TOKEN)?;
         let poller = MioPoller {
             poll,
-            events: mio::Events::with_capacity(EVENTS_PER_POLL),
+            events: mio::Events::with_capacity(max_events.max(1)),
         };
         Ok((poller, MioRegistrar { registry, waker }))
     }

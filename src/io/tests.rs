@@ -9,7 +9,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
 use super::driver::{Driver, Handle};
-use super::poller::{Poller, Registrar};
+use super::poller::{Poller, Registrar, DEFAULT_MAX_EVENTS_PER_TICK};
 use super::registration::Registered;
 use super::scheduled_io::{Direction, Ready, ScheduledIo};
 
@@ -259,7 +259,7 @@ fn read_into(io: &mio::net::UnixStream, buf: &mut [u8]) -> io::Result<usize> {
 
 #[test]
 fn mio_readable_event_wakes_the_reader_and_the_read_succeeds() {
-    let (mut driver, handle) = Driver::new().unwrap();
+    let (mut driver, handle) = Driver::new(DEFAULT_MAX_EVENTS_PER_TICK).unwrap();
     let (ours, theirs) = mio::net::UnixStream::pair().unwrap();
     let ours = Registered::with_handle(ours, handle).unwrap();
     let (reader, waker) = counting_waker();
@@ -282,10 +282,11 @@ fn mio_readable_event_wakes_the_reader_and_the_read_succeeds() {
 }
 
 #[test]
-fn mio_a_poll_takes_at_most_events_per_poll_and_the_next_the_rest() {
-    use super::poller::{MioPoller, EVENTS_PER_POLL};
-    let (mut poller, registrar) = MioPoller::new().unwrap();
-    let sockets = 2 * EVENTS_PER_POLL + 5;
+fn mio_a_poll_takes_at_most_max_events_and_the_next_the_rest() {
+    use super::poller::MioPoller;
+    const MAX_EVENTS: usize = 8;
+    let (mut poller, registrar) = MioPoller::new(MAX_EVENTS).unwrap();
+    let sockets = 2 * MAX_EVENTS + 5;
     let mut pairs = Vec::new();
     for token in 0..sockets {
         let (mut ours, theirs) = mio::net::UnixStream::pair().unwrap();
@@ -308,7 +309,7 @@ fn mio_a_poll_takes_at_most_events_per_poll_and_the_next_the_rest() {
         }
         per_poll.push(events);
     }
-    assert_eq!(per_poll, [EVENTS_PER_POLL, EVENTS_PER_POLL, 5]);
+    assert_eq!(per_poll, [MAX_EVENTS, MAX_EVENTS, 5]);
     assert!(
         seen.iter().all(|&n| n == 1),
         "an event lost or repeated: {seen:?}"
@@ -317,7 +318,7 @@ fn mio_a_poll_takes_at_most_events_per_poll_and_the_next_the_rest() {
 
 #[test]
 fn mio_unpark_from_another_thread_ends_a_blocking_turn() {
-    let (mut driver, handle) = Driver::new().unwrap();
+    let (mut driver, handle) = Driver::new(DEFAULT_MAX_EVENTS_PER_TICK).unwrap();
     let start = Instant::now();
     let unparker = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(20));
@@ -330,7 +331,7 @@ fn mio_unpark_from_another_thread_ends_a_blocking_turn() {
 
 #[test]
 fn mio_dropping_a_registration_closes_the_socket() {
-    let (_driver, handle) = Driver::new().unwrap();
+    let (_driver, handle) = Driver::new(DEFAULT_MAX_EVENTS_PER_TICK).unwrap();
     let (ours, theirs) = mio::net::UnixStream::pair().unwrap();
     drop(Registered::with_handle(ours, handle).unwrap());
     let mut buf = [0; 1];
@@ -339,7 +340,7 @@ fn mio_dropping_a_registration_closes_the_socket() {
 
 #[test]
 fn mio_operations_fail_after_shutdown() {
-    let (_driver, handle) = Driver::new().unwrap();
+    let (_driver, handle) = Driver::new(DEFAULT_MAX_EVENTS_PER_TICK).unwrap();
     let (ours, _theirs) = mio::net::UnixStream::pair().unwrap();
     let ours = Registered::with_handle(ours, handle.clone()).unwrap();
     let (reader, waker) = counting_waker();

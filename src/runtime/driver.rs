@@ -17,8 +17,9 @@ pub(crate) struct DriverHandle {
 }
 
 impl Driver {
-    pub(crate) fn new() -> std::io::Result<(Driver, DriverHandle)> {
-        let (io, io_handle) = crate::io::Driver::new()?;
+    /// A driver whose reactor dispatches at most `max_io_events` events per turn.
+    pub(crate) fn new(max_io_events: usize) -> std::io::Result<(Driver, DriverHandle)> {
+        let (io, io_handle) = crate::io::Driver::new(max_io_events)?;
         let unpark = io_handle.clone();
         let time = crate::time::Handle::new(Box::new(move || unpark.unpark()));
         Ok((
