@@ -79,6 +79,20 @@ fn echo_200_connections_of_64k_on_current_thread() {
     within_deadline(|| echo_many(current_thread()));
 }
 
+/// One event per reactor turn: every readiness past the first waits in the kernel for a later
+/// turn, and none may be lost on the way.
+#[test]
+fn echo_200_connections_with_one_io_event_per_tick() {
+    within_deadline(|| {
+        let rt = tourbillon::Builder::new_multi_thread()
+            .worker_threads(2)
+            .max_io_events_per_tick(1)
+            .build()
+            .unwrap();
+        echo_many(rt);
+    });
+}
+
 #[test]
 fn read_returns_zero_after_peer_shutdown_and_keeps_returning_it() {
     within_deadline(|| {
