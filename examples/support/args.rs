@@ -1,9 +1,10 @@
 //! The command line shared by the server examples:
 //! `[ADDR] [--threads N | --current-thread] [--events-per-tick N]`, ADDR defaulting to
 //! 127.0.0.1:8080, the runtime to 2 worker threads, and the I/O events a reactor turn takes to
-//! the runtime's own default (`Builder::max_io_events_per_tick` in tourbillon and tokio both). Servers with no choice
-//! of runtime (the thread-per-connection and raw-mio twins) accept the flags and say they ignore
-//! them, so one command line drives every server in `scripts/wrk-compare.sh`.
+//! the runtime's own default (`Builder::max_io_events_per_tick` in tourbillon and tokio both).
+//! Servers with no choice of runtime (the thread-per-connection and raw-mio twins) accept the
+//! flags and say they ignore them, so one command line drives every server in
+//! `scripts/wrk-compare.sh`.
 
 /// The address every server listens on when none is given.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";

@@ -89,7 +89,8 @@ impl Builder {
     /// `epoll_wait` calls when many sockets are ready at once, and, measured under `wrk -c500` on
     /// two workers, a longer latency tail (see PERF.md). tokio has the same setting, default 1024.
     pub fn max_io_events_per_tick(&mut self, n: usize) -> &mut Builder {
-        self.max_io_events_per_tick = n.max(1);
+        // The poller clamps zero to 1, where the events buffer is made.
+        self.max_io_events_per_tick = n;
         self
     }
 
