@@ -32,6 +32,10 @@
 #   SANITIZER_TOOLS   tools to run (same as the arguments), e.g. "asan tsan"
 #   CARGO_NIGHTLY     the nightly toolchain name (default: nightly)
 #   VALGRIND_TARGET_DIR  where valgrind's (uninstrumented) test build goes (default: target)
+#   SANITIZER_TIMEOUT  seconds one test binary may run before it is killed and counted failed
+#                      (default: 600; the slowest, under valgrind, takes about a minute). A hang
+#                      is a failure with a name, not a CI run that never ends: a test binary
+#                      once hung under TSan (a worker stranded a task; see idle.rs rule 4).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -63,8 +67,11 @@ run_one() {
     local tool=$1 bin=$2 start=$SECONDS rc
     shift 2
     printf '%-9s %-28s ' "$tool" "$(basename "$bin" | sed 's/-[0-9a-f]*$//')"
-    "$@" >"$LOG_DIR/$tool-$(basename "$bin").log" 2>&1
+    # -k: a binary that ignores SIGTERM (a worker stuck in a futex) gets SIGKILL 10 s later.
+    timeout -k 10 "${SANITIZER_TIMEOUT:-600}" "$@" >"$LOG_DIR/$tool-$(basename "$bin").log" 2>&1
     rc=$?
+    [ $rc -eq 124 ] || [ $rc -eq 137 ] && echo "(killed after ${SANITIZER_TIMEOUT:-600} s: hung)" \
+        >>"$LOG_DIR/$tool-$(basename "$bin").log"
     if [ $rc -eq 0 ]; then
         passed=$((passed + 1))
         printf 'ok      %3ds\n' $((SECONDS - start))
@@ -73,7 +80,7 @@ run_one() {
         failures+=("$tool $(basename "$bin")")
         printf 'FAILED  %3ds (exit %d)\n' $((SECONDS - start)) $rc
         # The report is what CI readers need: show its head and the test harness's verdict.
-        grep -E -m 60 -A 40 '^(==[0-9]+==ERROR|WARNING: ThreadSanitizer|==[0-9]+== (Invalid|Conditional|Use of|Syscall param|.*definitely lost)|SUMMARY|failures:|thread .* panicked)' \
+        grep -E -m 60 -A 40 '^(\(killed after|==[0-9]+==ERROR|WARNING: ThreadSanitizer|==[0-9]+== (Invalid|Conditional|Use of|Syscall param|.*definitely lost)|SUMMARY|failures:|thread .* panicked)' \
             "$LOG_DIR/$tool-$(basename "$bin").log" | head -150
         echo "(full log: $LOG_DIR/$tool-$(basename "$bin").log)"
     fi

@@ -12,8 +12,10 @@
 //! | `spawn_vs_last_worker_parking`        | a spawn racing the only worker going to sleep is run  |
 //! | `spawn_vs_two_workers_parking`        | the same with two workers (searching counts, rule 2/3); preemptions capped at 1 |
 //! | `shutdown_wakes_sleeping_worker`      | `begin_shutdown` reaches a worker however far into parking it is; it exits and drains |
+//! | `blocked_worker_does_not_strand_a_task` | while one worker is stuck in a task, a queued task is run by the other: a worker that parks without having searched still re-checks (rule 4) |
 #![cfg(loom)]
 
+use loom::sync::{Arc, Condvar, Mutex};
 use loom::thread;
 use loom_tests::{model, poll_fn, Tally};
 use std::task::Poll;
@@ -73,5 +75,48 @@ fn shutdown_wakes_sleeping_worker() {
             }
             rt.finish_shutdown();
         });
+    });
+}
+
+/// Two tasks from a foreign thread; the first blocks its worker until the second has run, so
+/// the second must be run by the other worker. The window this closes: a worker still counted
+/// as unparked (starting up, or just out of a task) that fails to become a searcher (rule 2)
+/// and parks. A producer saw it unparked and woke nobody; if it parked without re-checking the
+/// queues, the second task would wait behind the blocked one forever (loom: deadlock).
+#[test]
+fn blocked_worker_does_not_strand_a_task() {
+    model(Some(1), || {
+        let mut rt = MultiThread::new(2);
+        let ws = rt.take_workers();
+        rt.with_driver_held(|| {
+            let threads: Vec<_> = ws
+                .into_iter()
+                .map(|w| thread::spawn(move || w.run()))
+                .collect();
+            let ran = Arc::new((Mutex::new(false), Condvar::new()));
+            let seen = ran.clone();
+            let blocker = rt.spawn(poll_fn((), move |_| {
+                let (flag, signal) = &*seen;
+                let mut ran = flag.lock().unwrap();
+                while !*ran {
+                    ran = signal.wait(ran).unwrap();
+                }
+                Poll::Ready(())
+            }));
+            let releaser = rt.spawn(poll_fn((), move |_| {
+                let (flag, signal) = &*ran;
+                *flag.lock().unwrap() = true;
+                signal.notify_one();
+                Poll::Ready(())
+            }));
+            loom::future::block_on(releaser).unwrap();
+            loom::future::block_on(blocker).unwrap();
+            rt.begin_shutdown();
+            for t in threads {
+                t.join().unwrap();
+            }
+            rt.finish_shutdown();
+        });
+        assert_eq!(rt.alive(), 0);
     });
 }

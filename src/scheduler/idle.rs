@@ -9,16 +9,32 @@
 //! 3. **The last searcher to find work wakes another** (the caller does this on
 //!    [`Idle::transition_worker_from_searching`] returning `true`), so while there is work there
 //!    is a searcher.
-//! 4. **A worker going to sleep re-checks for work after announcing it** (the caller does this
-//!    when [`Idle::transition_worker_to_parked`] returns `true`: it was the last searcher).
+//! 4. **A worker going to sleep re-checks for work after announcing it**, searcher or not (the
+//!    caller does this after [`Idle::transition_worker_to_parked`]). tokio re-checks only when
+//!    the last searcher parks, which leaves a window: a producer that counts every worker
+//!    unparked wakes nobody, trusting them to look at the queues before they sleep, but a worker
+//!    that could not become a searcher (rule 2) parks without looking again. Its task then
+//!    waits behind whatever the busy worker runs, forever if that blocks (tests/alloc.rs hung
+//!    so under ThreadSanitizer while the workers started; loom-tests/tests/idle.rs
+//!    `blocked_worker_does_not_strand_a_task` models it).
 //!
-//! Rules 1 and 4 close the lost-wakeup race: a producer pushes its task (a `SeqCst` increment
-//! of the queue's length) and then reads this word (`SeqCst`); a sleeper updates this word
-//! (`SeqCst`) and then reads the queue lengths (`SeqCst`). In the single total order of those
-//! four operations one side must see the other: either the producer sees no searcher and a
-//! sleeper to wake, or the sleeper sees the task.
+//! 5. **A worker that moves tasks into its stealable queue is a producer too**: after taking a
+//!    batch from the injector it applies rule 1. Otherwise a sleeper's re-check (rule 4) could
+//!    look at the injector after the batch left it and at the worker's queue before the batch
+//!    arrived, and miss it in both. (A searcher's batches and steals are covered by rule 3.)
+//!
+//! Rules 1, 4 and 5 close the lost-wakeup race. A producer publishes its task (an injector push,
+//! or a `Release` store of a local queue's tail), then reads this word; a sleeper updates this
+//! word, then reads the queue lengths. Each side puts a `SeqCst` fence between its write and
+//! its read ([`Idle::sleeper_fence`], called by both), so in the fences' single total order one
+//! side's fence comes first, and the other side's read sees its write: either the producer sees
+//! no searcher and a sleeper to wake, or the sleeper sees the task. The fence is not optional
+//! on x86: a local push is a plain store, and the load after it may be served before the store
+//! leaves the core's store buffer. tokio gets the same order by reading this word with an RMW
+//! (`fetch_add(0)`), which takes the line exclusive on every local push; a fence stays on the
+//! core.
 
-use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use crate::loom::sync::atomic::{fence, AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::Mutex;
 
 /// Low half: searching workers; high half: unparked workers.
@@ -50,13 +66,19 @@ impl Idle {
         }
     }
 
-    /// Rule 1: should a producer wake someone? `SeqCst`: see the module docs.
+    /// Rule 1: should a producer wake someone?
     fn should_wake(&self) -> bool {
-        // The load half of the producer's Dekker pair (its push, then this): see
-        // `crate::loom::dekker_fence` for why loom needs the fence.
-        crate::loom::dekker_fence();
+        // The producer's half of the pair in the module docs: its push, this fence, this load.
+        Idle::sleeper_fence();
         let state = self.state.load(SeqCst);
         num_searching(state) == 0 && num_unparked(state) < self.num_workers
+    }
+
+    /// The `SeqCst` fence between the write and the read of each side of the producer/sleeper
+    /// pair (module docs): a producer's push and its look at this word, a sleeper's update of
+    /// this word and its look at the queues.
+    pub(crate) fn sleeper_fence() {
+        fence(SeqCst);
     }
 
     /// A producer made work: picks a sleeper to wake, counting it as unparked and searching.
@@ -75,14 +97,13 @@ impl Idle {
         Some(worker)
     }
 
-    /// `worker` goes to sleep. Returns `true` if it was the last searcher (rule 4).
-    pub(crate) fn transition_worker_to_parked(&self, worker: usize, is_searching: bool) -> bool {
+    /// `worker` goes to sleep; the caller then re-checks the queues (rule 4).
+    pub(crate) fn transition_worker_to_parked(&self, worker: usize, is_searching: bool) {
         let mut sleepers = self.sleepers.lock().unwrap();
         let dec = (1 << UNPARK_SHIFT) | usize::from(is_searching);
         // SeqCst: see the module docs.
-        let prev = self.state.fetch_sub(dec, SeqCst);
+        self.state.fetch_sub(dec, SeqCst);
         sleepers.push(worker);
-        is_searching && num_searching(prev) == 1
     }
 
     /// Rule 2: may this worker start searching?

@@ -183,11 +183,11 @@ impl Handle {
         }
     }
 
-    /// idle.rs rule 4: the last searcher went to sleep; is there work it missed?
+    /// idle.rs rule 4: a worker announced it is going to sleep; is there work it missed?
     fn notify_if_work_pending(&self) {
-        // The load half of the sleeper's Dekker pair (idle.rs, then the queue lengths): see
-        // `crate::loom::dekker_fence` for why loom needs the fence.
-        crate::loom::dekker_fence();
+        // The sleeper's half of idle.rs's pair: its update of the idle word, this fence, these
+        // loads.
+        Idle::sleeper_fence();
         let pending = !self.injector.is_empty() || self.remotes.iter().any(|r| r.steal.len() > 0);
         if pending {
             self.notify_parked();
@@ -356,7 +356,14 @@ impl Worker {
             }
         });
         match popped {
-            Pop::Task(_) => first,
+            Pop::Task(taken) => {
+                drop(local);
+                if taken > 1 {
+                    // idle.rs rule 5: the rest of the batch is stealable now.
+                    shared.notify_parked();
+                }
+                first
+            }
             Pop::Empty => None,
             Pop::Busy | Pop::Inconsistent => {
                 // Work is there but another thread must move first (it holds the consumer
@@ -448,12 +455,8 @@ impl Worker {
     /// Sleeps until there may be work. Blocks in the reactor if nobody else does.
     fn park(&self) {
         let shared = self.shared();
-        if shared
-            .idle
-            .transition_worker_to_parked(self.index, self.is_searching.replace(false))
-        {
-            shared.notify_if_work_pending();
-        }
+        (shared.idle).transition_worker_to_parked(self.index, self.is_searching.replace(false));
+        shared.notify_if_work_pending();
         let parker = &shared.remotes[self.index].parker;
         loop {
             match shared.driver.try_lock() {
