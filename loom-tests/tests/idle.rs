@@ -21,17 +21,32 @@ use loom_tests::{model, poll_fn, Tally};
 use std::task::Poll;
 use tourbillon::loom_api::MultiThread;
 
-/// Runs `workers` real worker loops, spawns one task from the model's thread, waits for its
-/// output, then shuts down.
-fn spawn_vs_parking(workers: usize) {
+/// Starts `workers` real worker loops on loom threads, runs `body` on the model's thread, then
+/// shuts down: the workers must all return (a worker that never wakes is loom's deadlock).
+/// Returns the runtime for checks after shutdown.
+fn with_running_workers(workers: usize, body: impl FnOnce(&MultiThread)) -> MultiThread {
     let mut rt = MultiThread::new(workers);
     let ws = rt.take_workers();
-    let runs = Tally::new();
     rt.with_driver_held(|| {
         let threads: Vec<_> = ws
             .into_iter()
             .map(|w| thread::spawn(move || w.run()))
             .collect();
+        body(&rt);
+        rt.begin_shutdown();
+        for t in threads {
+            t.join().unwrap();
+        }
+        rt.finish_shutdown();
+    });
+    rt
+}
+
+/// Spawns one task from the model's thread while `workers` workers start and park, and waits
+/// for its output.
+fn spawn_vs_parking(workers: usize) {
+    let runs = Tally::new();
+    let rt = with_running_workers(workers, |rt| {
         let r = runs.clone();
         let join = rt.spawn(poll_fn((), move |_| {
             r.add();
@@ -39,11 +54,6 @@ fn spawn_vs_parking(workers: usize) {
         }));
         // A lost wake-up leaves every thread blocked here or in `park`: loom's deadlock.
         assert_eq!(loom::future::block_on(join).unwrap(), 7);
-        rt.begin_shutdown();
-        for t in threads {
-            t.join().unwrap();
-        }
-        rt.finish_shutdown();
     });
     assert_eq!(runs.get(), 1);
     assert_eq!(rt.alive(), 0);
@@ -62,19 +72,7 @@ fn spawn_vs_two_workers_parking() {
 #[test]
 fn shutdown_wakes_sleeping_worker() {
     model(None, || {
-        let mut rt = MultiThread::new(1);
-        let ws = rt.take_workers();
-        rt.with_driver_held(|| {
-            let threads: Vec<_> = ws
-                .into_iter()
-                .map(|w| thread::spawn(move || w.run()))
-                .collect();
-            rt.begin_shutdown();
-            for t in threads {
-                t.join().unwrap();
-            }
-            rt.finish_shutdown();
-        });
+        with_running_workers(1, |_| {});
     });
 }
 
@@ -86,13 +84,7 @@ fn shutdown_wakes_sleeping_worker() {
 #[test]
 fn blocked_worker_does_not_strand_a_task() {
     model(Some(1), || {
-        let mut rt = MultiThread::new(2);
-        let ws = rt.take_workers();
-        rt.with_driver_held(|| {
-            let threads: Vec<_> = ws
-                .into_iter()
-                .map(|w| thread::spawn(move || w.run()))
-                .collect();
+        let rt = with_running_workers(2, |rt| {
             let ran = Arc::new((Mutex::new(false), Condvar::new()));
             let seen = ran.clone();
             let blocker = rt.spawn(poll_fn((), move |_| {
@@ -111,11 +103,6 @@ fn blocked_worker_does_not_strand_a_task() {
             }));
             loom::future::block_on(releaser).unwrap();
             loom::future::block_on(blocker).unwrap();
-            rt.begin_shutdown();
-            for t in threads {
-                t.join().unwrap();
-            }
-            rt.finish_shutdown();
         });
         assert_eq!(rt.alive(), 0);
     });
