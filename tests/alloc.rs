@@ -74,7 +74,7 @@ fn main() {
 
 fn allocation_accounting() {
     for (name, mut builder) in builders() {
-        // Warm up this thread's lazily allocated state (thread-locals, the test harness).
+        // Warm up this thread's lazily allocated state (thread-locals, std's runtime state).
         builder.build().unwrap().block_on(async {});
         // Dropping a multi-thread runtime blocks in std's channel `recv` until the workers
         // exit, and the first blocking `recv` on a thread allocates a thread-local context
