@@ -23,7 +23,9 @@ pub struct Task(Option<Notified<Detached>>);
 impl Task {
     /// Allocates a task cell, as a spawn does, with its join handle already dropped.
     pub fn new() -> Task {
-        drop(task::spawn_task(async {}, &Detached, owned()));
+        drop(task::spawn_task(async {}, &Detached, |task| {
+            owned().bind(task)
+        }));
         let notified = SPAWNED.take();
         Task(Some(
             notified.expect("the benchmark task list is never closed"),

@@ -89,7 +89,7 @@ mod core_api {
             F: Future + Send + 'static,
             F::Output: Send + 'static,
         {
-            crate::task::spawn_task(future, self, &self.shared.owned)
+            crate::task::spawn_task(future, self, |task| self.shared.owned.bind(task))
         }
 
         /// Spawns `future` and takes its first run-queue entry back out of this queue, for the
@@ -103,7 +103,7 @@ mod core_api {
             F: Future + Send + 'static,
             F::Output: Send + 'static,
         {
-            let join = crate::task::spawn_task(future, self, &self.shared.owned);
+            let join = crate::task::spawn_task(future, self, |task| self.shared.owned.bind(task));
             let entry = self.shared.queue.lock().unwrap().tasks.pop_back();
             (
                 join,

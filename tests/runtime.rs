@@ -309,6 +309,90 @@ fn dropping_a_runtime_drops_every_pending_future_once() {
     }
 }
 
+/// A future that stays pending and counts its drop.
+fn pending_counted(drops: &Arc<AtomicUsize>) -> impl Future<Output = ()> + Send + 'static {
+    let counter = DropCounter(drops.clone());
+    async move {
+        let _counter = counter;
+        std::future::pending::<()>().await;
+    }
+}
+
+/// On the current-thread runtime, tasks spawned inside `block_on` live in the core's own list
+/// (no lock): they are counted, leave the list when they complete, and are cancelled when the
+/// runtime is dropped, like the tasks spawned from outside.
+#[test]
+fn current_thread_tasks_spawned_inside_block_on_are_counted_and_cancelled() {
+    let rt = Builder::new_current_thread().build().unwrap();
+    let drops = Arc::new(AtomicUsize::new(0));
+    let outside = rt.spawn(pending_counted(&drops));
+    let kept = rt.block_on(async {
+        let finished: Vec<_> = (0..100)
+            .map(|i| tourbillon::spawn(async move { i }))
+            .collect();
+        let kept: Vec<_> = (0..100)
+            .map(|_| tourbillon::spawn(pending_counted(&drops)))
+            .collect();
+        for (i, task) in finished.into_iter().enumerate() {
+            assert_eq!(task.await.unwrap(), i);
+        }
+        kept
+    });
+    assert_eq!(rt.metrics().num_alive_tasks(), 101);
+    assert_eq!(drops.load(SeqCst), 0);
+    drop(rt);
+    assert_eq!(drops.load(SeqCst), 101);
+    for task in kept.into_iter().chain([outside]) {
+        let result = futures_util::FutureExt::now_or_never(task).expect("finished");
+        assert!(result.unwrap_err().is_cancelled());
+    }
+}
+
+/// Dropping a current-thread runtime while another thread is inside `block_on` (through a
+/// `Handle`) cannot reach that thread's core: the tasks it spawned are cancelled when it hands
+/// the core back, and what it spawns after the drop is cancelled at once.
+#[test]
+fn current_thread_drop_while_another_thread_is_in_block_on() {
+    let rt = Builder::new_current_thread().build().unwrap();
+    let handle = rt.handle().clone();
+    let drops = Arc::new(AtomicUsize::new(0));
+    let runtime_dropped = Arc::new(AtomicBool::new(false));
+    let spawned = Arc::new(Barrier::new(2));
+    let in_block_on = std::thread::spawn({
+        let (drops, runtime_dropped, spawned) =
+            (drops.clone(), runtime_dropped.clone(), spawned.clone());
+        move || {
+            handle.block_on(async move {
+                let kept: Vec<_> = (0..10)
+                    .map(|_| tourbillon::spawn(pending_counted(&drops)))
+                    .collect();
+                tourbillon::task::yield_now().await;
+                spawned.wait();
+                while !runtime_dropped.load(SeqCst) {
+                    tourbillon::task::yield_now().await;
+                }
+                let late = tourbillon::spawn(pending_counted(&drops));
+                assert!(
+                    late.is_finished(),
+                    "a spawn after the drop is cancelled at once"
+                );
+                (kept, late)
+            })
+        }
+    });
+    spawned.wait();
+    drop(rt);
+    runtime_dropped.store(true, SeqCst);
+    let (kept, late) = in_block_on.join().unwrap();
+    let late = futures_util::FutureExt::now_or_never(late).expect("cancelled at spawn");
+    assert!(late.unwrap_err().is_cancelled());
+    assert_eq!(drops.load(SeqCst), 11);
+    for task in kept {
+        let result = futures_util::FutureExt::now_or_never(task).expect("finished");
+        assert!(result.unwrap_err().is_cancelled());
+    }
+}
+
 fn thread_count() -> usize {
     std::fs::read_dir("/proc/self/task").unwrap().count()
 }

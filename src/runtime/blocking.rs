@@ -85,7 +85,7 @@ impl BlockingPool {
             func: Some(func),
             handle: handle.clone(),
         };
-        crate::task::spawn_task(future, self, &self.inner.owned)
+        crate::task::spawn_task(future, self, |task| self.inner.owned.bind(task))
     }
 
     /// Cancels queued calls and waits up to `timeout` for running ones to return.

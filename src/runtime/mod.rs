@@ -231,7 +231,7 @@ impl RuntimeMetrics {
     pub fn num_alive_tasks(&self) -> usize {
         match &self.handle.scheduler {
             handle::Scheduler::MultiThread(s) => s.owned.alive(),
-            handle::Scheduler::CurrentThread(s) => s.owned.alive(),
+            handle::Scheduler::CurrentThread(s) => s.alive(),
         }
     }
 }

@@ -6,15 +6,27 @@
 //! reactor. The reactor and timers are polled on the same thread: after every
 //! `EVENT_INTERVAL` tasks without blocking, and by blocking when there is nothing to run.
 //!
-//! The `Core` (run queue and driver) is owned by whichever thread is inside `block_on`; a
-//! second thread calling `block_on` at the same time waits for it.
+//! The `Core` (run queue, driver, and the list that owns the tasks spawned on the `block_on`
+//! thread) is owned by whichever thread is inside `block_on`; a second thread calling
+//! `block_on` at the same time waits for it.
+//!
+//! # Two owned-task lists
+//!
+//! A spawn from the `block_on` thread binds the task to the core's own [`TaskList`], with no
+//! lock: only the thread holding the core touches it. A spawn from any other thread binds it to
+//! the shared, locked [`OwnedTasks`]. The task's `LOCAL_LIST` state bit, fixed at spawn, tells
+//! `release` which list to leave. This holds because a task of the core's list completes only
+//! where the core is: polled inside `block_on`, or shut down after shutdown took it out of the
+//! list. Shutdown takes the core's list when the core is free; if a thread is inside `block_on`
+//! then, that thread shuts the list's tasks down as it hands the core back (both check under the
+//! core's lock, so exactly one of them does).
 
 use super::injector::{Injector, Pop};
 use super::yielded::Yielded;
-use crate::loom::sync::atomic::{AtomicBool, Ordering::*};
+use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 use crate::loom::sync::{Arc, Condvar, Mutex};
 use crate::runtime::driver::{Driver, DriverHandle};
-use crate::task::{JoinHandle, Notified, OwnedTasks, RawTask, Schedule};
+use crate::task::{JoinHandle, Notified, OwnedTasks, RawTask, Schedule, TaskList};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
@@ -34,7 +46,10 @@ const INITIAL_QUEUE_CAPACITY: usize = 256;
 
 pub(crate) struct Handle {
     injector: Injector<Arc<Handle>>,
-    pub(crate) owned: OwnedTasks,
+    /// Tasks spawned from other threads (the core's own list has the rest).
+    owned: OwnedTasks,
+    /// Tasks in the core's own list, for metrics: written only by the thread holding the core.
+    local_alive: AtomicUsize,
     pub(crate) driver_handle: DriverHandle,
     /// The core, while no thread is in `block_on`.
     core: Mutex<Option<Core>>,
@@ -45,6 +60,8 @@ pub(crate) struct Handle {
 /// What the `block_on` thread owns.
 struct Core {
     queue: VecDeque<Notified<Arc<Handle>>>,
+    /// Owns the tasks spawned on the `block_on` thread.
+    local: TaskList,
     /// Empty between `block_on`s; kept for its capacity.
     yielded: Yielded<Arc<Handle>>,
     driver: Driver,
@@ -57,6 +74,7 @@ struct Running {
     /// Separate cells so that a wake during a reactor turn can push to the queue while the
     /// driver is borrowed.
     queue: RefCell<VecDeque<Notified<Arc<Handle>>>>,
+    local: RefCell<TaskList>,
     /// Tasks that yielded: they rejoin the queue when it runs dry.
     yielded: RefCell<Yielded<Arc<Handle>>>,
     /// `None` only while `RestoreCore` hands it back.
@@ -72,9 +90,11 @@ pub(crate) fn create(driver: Driver, driver_handle: DriverHandle) -> Arc<Handle>
     Arc::new(Handle {
         injector: Injector::new(),
         owned: OwnedTasks::new(),
+        local_alive: AtomicUsize::new(0),
         driver_handle,
         core: Mutex::new(Some(Core {
             queue: VecDeque::with_capacity(INITIAL_QUEUE_CAPACITY),
+            local: TaskList::default(),
             yielded: Yielded::with_capacity(INITIAL_QUEUE_CAPACITY),
             driver,
             tick: 0,
@@ -115,7 +135,18 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        crate::task::spawn_task(future, this, &this.owned)
+        this.with_running(|running| {
+            crate::task::spawn_task(future, this, |task| match running {
+                Some(running) => running.bind_local(task),
+                None => this.owned.bind(task),
+            })
+        })
+    }
+
+    /// Tasks spawned and not yet completed or shut down, in both lists.
+    pub(crate) fn alive(&self) -> usize {
+        // Relaxed: a statistic.
+        self.owned.alive() + self.local_alive.load(Relaxed)
     }
 
     /// Runs `f` with this thread's `block_on` of *this* runtime, if it is inside one.
@@ -148,6 +179,7 @@ impl Handle {
         let running = Running {
             handle: this.clone(),
             queue: RefCell::new(core.queue),
+            local: RefCell::new(core.local),
             yielded: RefCell::new(core.yielded),
             driver: RefCell::new(Some(core.driver)),
             tick: Cell::new(core.tick),
@@ -172,9 +204,21 @@ impl Handle {
 
     /// Drops every task: called once, when the runtime is dropped.
     pub(crate) fn shutdown(this: &Arc<Self>) {
-        // Release: nothing reads this but the assertion below; it only marks the state.
-        this.shutdown.store(true, Release);
+        // Relaxed: `bind_local` reads it only to refuse spawns early; that the core's list is
+        // shut down rests on the core's lock (module docs), which also orders this store.
+        this.shutdown.store(true, Relaxed);
         this.owned.close_and_shutdown_all();
+        // With no thread in `block_on`, the core's list is ours to shut down; otherwise that
+        // thread does it when it hands the core back (`RestoreCore`).
+        let local = this
+            .core
+            .lock()
+            .unwrap()
+            .as_mut()
+            .map(|core| core.take_local(this));
+        if let Some(local) = local {
+            local.shutdown_all();
+        }
         // Dropping futures may have woken tasks; their entries are dropped here.
         if let Some(core) = this.core.lock().unwrap().as_mut() {
             core.queue.clear();
@@ -200,7 +244,24 @@ impl Schedule for Arc<Handle> {
     }
 
     fn release(&self, task: RawTask) -> bool {
-        self.owned.remove(task)
+        if task.is_local_list() {
+            // A task of the core's list completes inside `block_on`, on the thread holding the
+            // core, whose `Running` has the list; or after shutdown popped it from the list, on
+            // the thread shutting it down: then it is in no list and `false` is right (outside
+            // `block_on`, or `remove_local` finds it absent).
+            self.with_running(|running| running.is_some_and(|running| running.remove_local(task)))
+        } else {
+            self.owned.remove(task)
+        }
+    }
+}
+
+impl Core {
+    /// Takes the core's list out for shutdown.
+    fn take_local(&mut self, handle: &Handle) -> TaskList {
+        // Relaxed: a statistic (see `local_alive`).
+        handle.local_alive.store(0, Relaxed);
+        std::mem::take(&mut self.local)
     }
 }
 
@@ -223,14 +284,27 @@ impl Drop for RestoreCore<'_> {
             .borrow_mut()
             .take()
             .expect("driver present");
-        let mut slot = handle.core.lock().unwrap();
-        *slot = Some(Core {
+        let mut core = Core {
             queue,
+            local: self.running.local.take(),
             yielded,
             driver,
             tick: self.running.tick.get(),
-        });
+        };
+        let mut slot = handle.core.lock().unwrap();
+        // Relaxed: the lock orders it. A shutdown that found the core gone set the flag before
+        // it took this lock; one that comes later finds the core and its list (module docs).
+        let shut_down = handle
+            .shutdown
+            .load(Relaxed)
+            .then(|| core.take_local(handle));
+        *slot = Some(core);
         handle.core_returned.notify_one();
+        drop(slot);
+        // Outside the lock: a task's destructor may call `block_on`, which takes it.
+        if let Some(local) = shut_down {
+            local.shutdown_all();
+        }
     }
 }
 
@@ -280,6 +354,31 @@ impl Running {
         }
         // A busy loop still hears from the reactor and the timers.
         self.park(Some(Duration::ZERO));
+    }
+
+    /// Spawned on this thread: the task joins the core's own list, no lock taken. `false` once
+    /// the runtime is shutting down.
+    fn bind_local(&self, task: RawTask) -> bool {
+        // Relaxed: an early refusal only. A task bound after shutdown began is still shut down
+        // when this thread hands the core back (module docs).
+        if self.handle.shutdown.load(Relaxed) {
+            return false;
+        }
+        task.set_local_list();
+        let mut local = self.local.borrow_mut();
+        local.push(task);
+        // Relaxed: a statistic, written only by the thread holding the core.
+        self.handle.local_alive.store(local.len(), Relaxed);
+        true
+    }
+
+    /// A task of the core's list completed: it leaves the list. `true` if it was in it.
+    fn remove_local(&self, task: RawTask) -> bool {
+        let mut local = self.local.borrow_mut();
+        let removed = local.remove(task);
+        // Relaxed: as in `bind_local`.
+        self.handle.local_alive.store(local.len(), Relaxed);
+        removed
     }
 
     fn next_task(&self, tick: u32) -> Option<Notified<Arc<Handle>>> {

@@ -152,7 +152,7 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        crate::task::spawn_task(future, this, &this.owned)
+        crate::task::spawn_task(future, this, |task| this.owned.bind(task))
     }
 
     /// Runs `f` with the current worker if this thread is one of *this* runtime's workers.

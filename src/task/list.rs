@@ -1,16 +1,20 @@
-//! `OwnedTasks`: every live task of a runtime, in an intrusive list, so shutdown can reach
-//! the ones nobody else will ever wake.
+//! The lists that own every live task of a runtime, so shutdown can reach the ones nobody else
+//! will ever wake.
 //!
-//! The list holds one reference per task from spawn until the task completes (then the
-//! completer removes it in `Schedule::release`) or shutdown pops it. To keep spawn and
-//! completion on different cores from fighting over one lock, the list is split into shards
-//! chosen by the task's address; each shard is a doubly linked list through the header's
-//! `owned` links, which only the shard's lock guards. Shards sit on their own cache lines and
-//! count their own tasks, so two threads that lock different shards share no cache line (a
-//! global counter here cost `remote_spawn` a contended line per spawn and per completion).
+//! A list holds one reference per task from spawn until the task completes (then the completer
+//! removes it in `Schedule::release`) or shutdown pops it. [`TaskList`] is the list itself: a
+//! doubly linked list through the header's `owned` links, guarded by whoever has `&mut` to it.
+//! Two owners use it:
 //!
-//! Once closed (shutdown has begun), `bind` refuses new tasks, so `close_and_shutdown_all`
-//! is guaranteed to see every task that will ever be bound.
+//! - [`OwnedTasks`], shared by every thread that spawns or completes tasks: to keep spawn and
+//!   completion on different cores from fighting over one lock, it is split into shards chosen
+//!   by the task's address, each a `TaskList` behind its own mutex. Shards sit on their own
+//!   cache lines and count their own tasks, so two threads that lock different shards share no
+//!   cache line (a global counter here cost `remote_spawn` a contended line per spawn and per
+//!   completion). Once closed (shutdown has begun), `bind` refuses new tasks, so
+//!   `close_and_shutdown_all` is guaranteed to see every task that will ever be bound.
+//! - The current-thread scheduler's core, which keeps the tasks spawned on its own thread in a
+//!   `TaskList` of its own and touches it without a lock (current_thread.rs).
 
 use super::core::Header;
 use super::raw::RawTask;
@@ -27,15 +31,114 @@ pub(crate) struct OwnedTasks {
 }
 
 struct Shard {
-    head: Option<NonNull<Header>>,
-    /// Tasks in this shard, for metrics.
-    len: usize,
+    tasks: TaskList,
     closed: bool,
 }
 
-// SAFETY: the raw pointers in a shard are only followed under its lock, and the tasks they
-// point to are `Send` (spawn requires it).
-unsafe impl Send for Shard {}
+/// An intrusive list of tasks, each holding one of the task's references. `&mut TaskList`
+/// is what guards the `owned` links of the tasks in it: a task is in at most one list.
+#[derive(Default)]
+pub(crate) struct TaskList {
+    head: Option<NonNull<Header>>,
+    /// Tasks in the list, for metrics.
+    len: usize,
+}
+
+// SAFETY: the raw pointers in a list are only followed through `&mut TaskList`, and the tasks
+// they point to are `Send` (spawn requires it).
+unsafe impl Send for TaskList {}
+
+impl TaskList {
+    /// Adds a task that is in no list, taking over one of its references.
+    pub(crate) fn push(&mut self, task: RawTask) {
+        let ptr = task.header_ptr();
+        let old_head = self.head;
+        // SAFETY: `&mut self` guards the `owned` links of this list's tasks; the new task is
+        // in no list yet.
+        task.header().owned.with_mut(|links| unsafe {
+            (*links).prev = None;
+            (*links).next = old_head;
+        });
+        if let Some(old) = old_head {
+            // SAFETY: `old` is in this list, guarded by `&mut self`.
+            unsafe { old.as_ref() }
+                .owned
+                .with_mut(|links| unsafe { (*links).prev = Some(ptr) });
+        }
+        self.head = Some(ptr);
+        self.len += 1;
+    }
+
+    /// Removes a completed task. `true` if it was in the list: the caller now owns the list's
+    /// reference. `false` if it was not (shutdown already popped it). The task must be in
+    /// this list or in none.
+    pub(crate) fn remove(&mut self, task: RawTask) -> bool {
+        let ptr = task.header_ptr();
+        // SAFETY: the task is in this list or in none; either way `&mut self` guards its links.
+        let (prev, next) = task
+            .header()
+            .owned
+            .with(|links| unsafe { ((*links).prev, (*links).next) });
+        if prev.is_none() && self.head != Some(ptr) {
+            return false;
+        }
+        match prev {
+            // SAFETY: neighbours are in the same list, guarded by `&mut self`.
+            Some(prev) => unsafe { prev.as_ref() }
+                .owned
+                .with_mut(|links| unsafe { (*links).next = next }),
+            None => self.head = next,
+        }
+        if let Some(next) = next {
+            // SAFETY: as above.
+            unsafe { next.as_ref() }
+                .owned
+                .with_mut(|links| unsafe { (*links).prev = prev });
+        }
+        // SAFETY: as above; the task is out of the list now.
+        task.header().owned.with_mut(|links| unsafe {
+            (*links).prev = None;
+            (*links).next = None;
+        });
+        self.len -= 1;
+        true
+    }
+
+    /// Takes the first task out; the caller gets the list's reference.
+    pub(crate) fn pop(&mut self) -> Option<RawTask> {
+        let ptr = self.head?;
+        // SAFETY: the head is a live task (the list holds a reference to it).
+        let task = unsafe { RawTask::from_raw(ptr) };
+        // SAFETY: links are guarded by `&mut self`.
+        let next = task.header().owned.with_mut(|links| unsafe {
+            let next = (*links).next;
+            (*links).next = None;
+            next
+        });
+        if let Some(next) = next {
+            // SAFETY: as above.
+            unsafe { next.as_ref() }
+                .owned
+                .with_mut(|links| unsafe { (*links).prev = None });
+        }
+        self.head = next;
+        self.len -= 1;
+        Some(task)
+    }
+
+    /// Tasks in the list.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Shuts down every task in the list, cancelling those nobody is polling. The list has
+    /// left its owner, so a task's completion finds it in no list (`release` gives `false`).
+    pub(crate) fn shutdown_all(mut self) {
+        while let Some(task) = self.pop() {
+            task.shutdown();
+        }
+    }
+}
 
 impl OwnedTasks {
     pub(crate) fn new() -> OwnedTasks {
@@ -43,8 +146,7 @@ impl OwnedTasks {
             shards: (0..SHARDS)
                 .map(|_| {
                     CachePadded::new(Mutex::new(Shard {
-                        head: None,
-                        len: 0,
+                        tasks: TaskList::default(),
                         closed: false,
                     }))
                 })
@@ -61,63 +163,19 @@ impl OwnedTasks {
 
     /// Adds a new task, taking over one of its references. `false` if shutdown has begun: the
     /// caller keeps the reference and must shut the task down.
-    pub(super) fn bind(&self, task: RawTask) -> bool {
+    pub(crate) fn bind(&self, task: RawTask) -> bool {
         let mut shard = self.shard(task).lock().unwrap();
         if shard.closed {
             return false;
         }
-        let ptr = task.header_ptr();
-        let old_head = shard.head;
-        // SAFETY: we hold the shard lock, which guards the `owned` links of its tasks; the new
-        // task is in no list yet.
-        task.header().owned.with_mut(|links| unsafe {
-            (*links).prev = None;
-            (*links).next = old_head;
-        });
-        if let Some(old) = old_head {
-            // SAFETY: `old` is in this shard, guarded by the lock we hold.
-            unsafe { old.as_ref() }
-                .owned
-                .with_mut(|links| unsafe { (*links).prev = Some(ptr) });
-        }
-        shard.head = Some(ptr);
-        shard.len += 1;
+        shard.tasks.push(task);
         true
     }
 
     /// Removes a completed task. `true` if it was in the list: the caller now owns the list's
     /// reference. `false` if shutdown already popped it.
     pub(crate) fn remove(&self, task: RawTask) -> bool {
-        let mut shard = self.shard(task).lock().unwrap();
-        let ptr = task.header_ptr();
-        // SAFETY: the links are guarded by the shard lock, which we hold.
-        let (prev, next) = task
-            .header()
-            .owned
-            .with(|links| unsafe { ((*links).prev, (*links).next) });
-        if prev.is_none() && shard.head != Some(ptr) {
-            return false;
-        }
-        match prev {
-            // SAFETY: neighbours are in the same shard, guarded by the lock we hold.
-            Some(prev) => unsafe { prev.as_ref() }
-                .owned
-                .with_mut(|links| unsafe { (*links).next = next }),
-            None => shard.head = next,
-        }
-        if let Some(next) = next {
-            // SAFETY: as above.
-            unsafe { next.as_ref() }
-                .owned
-                .with_mut(|links| unsafe { (*links).prev = prev });
-        }
-        // SAFETY: as above; the task is out of the list now.
-        task.header().owned.with_mut(|links| unsafe {
-            (*links).prev = None;
-            (*links).next = None;
-        });
-        shard.len -= 1;
-        true
+        self.shard(task).lock().unwrap().tasks.remove(task)
     }
 
     /// Closes the list and shuts down every task in it: idle ones are cancelled here (their
@@ -125,34 +183,15 @@ impl OwnedTasks {
     pub(crate) fn close_and_shutdown_all(&self) {
         for shard in self.shards.iter() {
             shard.lock().unwrap().closed = true;
-            // Pop one at a time: shutting a task down may complete others, which lock the
-            // shard to remove themselves.
-            while let Some(task) = Self::pop(shard) {
+            // Pop one at a time, unlocked while the task shuts down: that may complete others,
+            // which lock the shard to remove themselves.
+            loop {
+                let Some(task) = shard.lock().unwrap().tasks.pop() else {
+                    break;
+                };
                 task.shutdown();
             }
         }
-    }
-
-    fn pop(shard: &Mutex<Shard>) -> Option<RawTask> {
-        let mut shard = shard.lock().unwrap();
-        let ptr = shard.head?;
-        // SAFETY: the head is a live task (the list holds a reference to it).
-        let task = unsafe { RawTask::from_raw(ptr) };
-        // SAFETY: links are guarded by the shard lock, which we hold.
-        let next = task.header().owned.with_mut(|links| unsafe {
-            let next = (*links).next;
-            (*links).next = None;
-            next
-        });
-        if let Some(next) = next {
-            // SAFETY: as above.
-            unsafe { next.as_ref() }
-                .owned
-                .with_mut(|links| unsafe { (*links).prev = None });
-        }
-        shard.head = next;
-        shard.len -= 1;
-        Some(task)
     }
 
     /// Tasks spawned and not yet completed or shut down. Locks every shard in turn: a
@@ -160,7 +199,7 @@ impl OwnedTasks {
     pub(crate) fn alive(&self) -> usize {
         self.shards
             .iter()
-            .map(|shard| shard.lock().unwrap().len)
+            .map(|shard| shard.lock().unwrap().tasks.len())
             .sum()
     }
 }

@@ -49,7 +49,7 @@ pub(crate) use self::core::overhead;
 pub(crate) use self::core::Header;
 pub use error::JoinError;
 pub use join::JoinHandle;
-pub(crate) use list::OwnedTasks;
+pub(crate) use list::{OwnedTasks, TaskList};
 pub(crate) use raw::RawTask;
 
 use std::future::Future;
@@ -131,14 +131,15 @@ impl<S> Drop for Notified<S> {
     }
 }
 
-/// Allocates a task, binds it to `owned` and hands it to `scheduler` for its first poll.
+/// Allocates a task, gives its owned-list reference to `bind` and hands it to `scheduler` for
+/// its first poll.
 ///
-/// If the runtime is shutting down, `owned` refuses the task: it is cancelled right here and
-/// its `JoinHandle` reports that.
+/// If the runtime is shutting down, `bind` refuses the task (returns `false`): it is cancelled
+/// right here and its `JoinHandle` reports that.
 pub(crate) fn spawn_task<F, S>(
     future: F,
     scheduler: &S,
-    owned: &OwnedTasks,
+    bind: impl FnOnce(RawTask) -> bool,
 ) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
@@ -148,7 +149,7 @@ where
     let raw = RawTask::new(future, scheduler.clone());
     let join = JoinHandle::new(raw);
     let notified = Notified::from_raw(raw);
-    if owned.bind(raw) {
+    if bind(raw) {
         scheduler.spawned(notified);
     } else {
         // The list refused its reference: use it to cancel the task right here.

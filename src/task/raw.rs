@@ -60,6 +60,16 @@ impl RawTask {
         unsafe { self.ptr.as_ref() }
     }
 
+    /// Marks a task that is not shared yet as owned by the current-thread core's own list.
+    pub(crate) fn set_local_list(self) {
+        self.header().state.set_local_list();
+    }
+
+    /// Is the task owned by the current-thread core's own list (not by `OwnedTasks`)?
+    pub(crate) fn is_local_list(self) -> bool {
+        self.header().state.is_local_list()
+    }
+
     fn vtable(&self) -> &'static Vtable {
         self.header().vtable
     }

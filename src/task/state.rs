@@ -15,6 +15,7 @@
 //! | `JOIN_INTEREST`| spawn (a `JoinHandle` exists)        | the `JoinHandle`, when dropped     |
 //! | `JOIN_WAKER`   | the `JoinHandle`, waker stored       | the `JoinHandle`, or completion    |
 //! | `CANCELLED`    | `abort` and runtime shutdown         | never                              |
+//! | `LOCAL_LIST`   | spawn, before the task is shared     | never                              |
 //!
 //! The count above the flags counts references: the owned-task list, the `JoinHandle`, each
 //! run-queue entry (`Notified`), the running poll, and each `Waker` clone.
@@ -50,8 +51,12 @@ const JOIN_INTEREST: usize = 0b00_1000;
 const JOIN_WAKER: usize = 0b01_0000;
 /// The task must be cancelled: its future is dropped on its next run instead of polled.
 const CANCELLED: usize = 0b10_0000;
+/// The task is owned by the current-thread core's own list (it was spawned on the `block_on`
+/// thread), not by the shared `OwnedTasks` (list.rs). Fixed before the task is shared.
+const LOCAL_LIST: usize = 0b100_0000;
 
-const STATE_MASK: usize = RUNNING | COMPLETE | NOTIFIED | JOIN_INTEREST | JOIN_WAKER | CANCELLED;
+const STATE_MASK: usize =
+    RUNNING | COMPLETE | NOTIFIED | JOIN_INTEREST | JOIN_WAKER | CANCELLED | LOCAL_LIST;
 const REF_ONE: usize = 1 << STATE_MASK.count_ones();
 const REF_MASK: usize = !STATE_MASK;
 
@@ -124,6 +129,22 @@ impl State {
         State {
             val: AtomicUsize::new(INITIAL_STATE),
         }
+    }
+
+    /// Marks the task as owned by the current-thread core's list. Only before the task is
+    /// shared: a plain load and store, no read-modify-write (that is what the core's list
+    /// saves).
+    pub(super) fn set_local_list(&self) {
+        // Relaxed: no other thread can see the task yet; whoever receives it later receives it
+        // through a queue or a handle, which orders this store before their reads.
+        self.val.store(self.val.load(Relaxed) | LOCAL_LIST, Relaxed);
+    }
+
+    /// Is the task owned by the current-thread core's list? Fixed at spawn, so any ordering
+    /// reads it right.
+    pub(super) fn is_local_list(&self) -> bool {
+        // Relaxed: the bit was written before the task was shared and never changes.
+        self.val.load(Relaxed) & LOCAL_LIST != 0
     }
 
     pub(super) fn load(&self) -> Snapshot {
@@ -457,6 +478,7 @@ impl fmt::Debug for Snapshot {
             .field("cancelled", &self.is_cancelled())
             .field("join_interest", &self.is_join_interested())
             .field("join_waker", &self.is_join_waker_set())
+            .field("local_list", &(self.0 & LOCAL_LIST != 0))
             .field("refs", &self.ref_count())
             .finish()
     }
@@ -475,6 +497,7 @@ mod tests {
             JOIN_INTEREST,
             JOIN_WAKER,
             CANCELLED,
+            LOCAL_LIST,
         ];
         let mut seen = 0;
         for flag in flags {
