@@ -286,11 +286,7 @@ fn dropping_a_runtime_drops_every_pending_future_once() {
         let drops = Arc::new(AtomicUsize::new(0));
         let mut kept = Vec::new();
         for i in 0..1_000 {
-            let counter = DropCounter(drops.clone());
-            let task = rt.spawn(async move {
-                let _counter = counter;
-                std::future::pending::<()>().await;
-            });
+            let task = rt.spawn(pending_counted(&drops));
             // Some detached, some kept past the runtime: both futures must be dropped with it.
             if i % 2 == 0 {
                 drop(task);
