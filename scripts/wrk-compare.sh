@@ -3,13 +3,18 @@
 #
 #   scripts/wrk-compare.sh [--quick] [--servers tourbillon,tokio,mio,threads] [--reps N]
 #                          [--duration SECS] [--connections 100,500]
-#                          [--loads json,plaintext,pipeline] [--modes pinned,unpinned] [--out DIR]
-#                          [--publish DIR]
+#                          [--loads json,plaintext,pipeline] [--modes pinned,capped,unpinned]
+#                          [--cap PCT] [--out DIR] [--publish DIR]
 #
 # Modes (each server runs as a separate process on 127.0.0.1, on a fresh free port):
 #   pinned    one core each: server on cpu 1 (taskset -c 1), wrk -t1 on cpu 0.
 #             tourbillon --current-thread, tokio --current-thread, and the raw mio loop (the
 #             ceiling for one core).
+#   capped    pinned, and the server's cgroup gets PCT% of a core (default 50; a CFS quota of
+#             PCT/100 ms every 10 ms). Pinned, wrk saturates cpu 0 before any server saturates
+#             cpu 1, so req/s is wrk's rate; capped, the server is the bottleneck and req/s is
+#             its own. Needs a writable cgroup cpu controller (v1 or v2, as root); without one
+#             the mode is dropped with a note.
 #   unpinned  both cores shared by server and wrk -t2: tourbillon --threads 2, tokio --threads 2,
 #             and the thread-per-connection std server.
 # A server written NAME@N (tourbillon@1024, tokio@64) runs with `--events-per-tick N`: its
@@ -18,8 +23,8 @@
 # Loads: GET /json, GET /plaintext, and /plaintext pipelined 16 deep (scripts/pipeline.lua).
 # Each scenario (mode × connections × load) runs its servers alternately, A B C A B C ..., so
 # slow drift of a shared machine spreads over all of them. Each run: start the server, wait until
-# it accepts, warm up 1 s, run wrk --latency, read the server's peak RSS (VmHWM) and CPU time,
-# stop it.
+# it accepts, warm up 1 s, run wrk --latency, read the server's peak RSS (VmHWM) and CPU time
+# and wrk's own CPU time (which says who was the bottleneck), stop it.
 #
 # Output: DIR/wrk-YYYYMMDD-HHMMSS.{md,csv,svg} (default DIR: results/) — the markdown table of
 # medians (req/s, ratio to tokio and to raw mio, p50/p99 latency, peak RSS), the raw per-run CSV,
@@ -29,7 +34,7 @@
 # DIR/wrk.md and DIR/wrk.svg, the committed files PERF.md embeds.
 #
 # --quick: -c100 only, 1 rep of 2 s after a 0.5 s warm-up: about a minute of measuring (plus the
-# release build). The full run: 3 reps of 5 s, -c100 and -c500, about 12 minutes.
+# release build). The full run: 3 reps of 5 s, -c100 and -c500, about 18 minutes.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -41,7 +46,8 @@ DURATION=5
 WARMUP=1
 CONNECTIONS="100,500"
 LOADS="json,plaintext,pipeline"
-MODES="pinned,unpinned"
+MODES="pinned,capped,unpinned"
+CAP=50
 OUT="results"
 PUBLISH=""
 PIPELINE_DEPTH=16
@@ -57,6 +63,7 @@ while [ $# -gt 0 ]; do
         --connections) CONNECTIONS="$2"; shift ;;
         --loads) LOADS="$2"; shift ;;
         --modes) MODES="$2"; shift ;;
+        --cap) CAP="$2"; shift ;;
         --out) OUT="$2"; shift ;;
         --publish) PUBLISH="$2"; shift ;;
         -h|--help) usage 0 ;;
@@ -76,9 +83,16 @@ fi
 for tool in taskset python3 cargo; do
     command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 1; }
 done
-if [ "$(nproc)" -lt 2 ] && [[ ",$MODES," == *",pinned,"* ]]; then
-    log "fewer than 2 CPUs: dropping the pinned mode"
-    MODES=$(echo ",$MODES," | sed 's/,pinned,/,/; s/^,//; s/,$//')
+drop_mode() {
+    log "dropping the $1 mode: $2"
+    MODES=$(echo ",$MODES," | sed "s/,$1,/,/; s/^,//; s/,\$//")
+}
+[[ "$CAP" =~ ^[0-9]+$ ]] && [ "$CAP" -ge 1 ] && [ "$CAP" -le 100 ] ||
+    { echo "--cap takes a percentage of one core, 1 to 100" >&2; exit 2; }
+if [ "$(nproc)" -lt 2 ]; then
+    for mode in pinned capped; do
+        [[ ",$MODES," != *",$mode,"* ]] || drop_mode "$mode" "fewer than 2 CPUs"
+    done
 fi
 ulimit -n 8192 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
@@ -125,8 +139,10 @@ TARGET_DIR=$(cargo metadata --format-version 1 --no-deps |
 
 # --- one run -----------------------------------------------------------------------------------
 CSV="$OUT/wrk-$STAMP.csv"
-echo "mode,connections,load,server,rep,wrk_output,peak_rss_kb,utime_ticks,stime_ticks,alive" >"$CSV"
+echo "mode,connections,load,server,rep,wrk_output,peak_rss_kb,utime_ticks,stime_ticks,alive,\
+wrk_wall_s,wrk_user_s,wrk_sys_s" >"$CSV"
 CLK_TCK=$(getconf CLK_TCK)
+TIMEFORMAT='%R,%U,%S' # what `time` prints of the measured wrk: wall, user, system seconds
 
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
@@ -143,19 +159,56 @@ stop_server() {
         SERVER_PID=""
     fi
 }
-trap stop_server EXIT INT TERM
+cleanup() {
+    stop_server
+    if [ -n "$CGROUP" ]; then rmdir "$CGROUP" 2>/dev/null || true; fi
+}
+trap cleanup EXIT INT TERM
+
+# --- the capped mode's cgroup ------------------------------------------------------------------
+# A cgroup of our own whose CFS quota is CAP% of one core; a capped server starts inside it.
+CGROUP=""
+make_cgroup() {
+    local dir quota=$((CAP * 100)) period=10000
+    if grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null; then # cgroup v2
+        dir=/sys/fs/cgroup/wrk-compare-$$
+        mkdir "$dir" 2>/dev/null || return 1
+        CGROUP=$dir
+        echo "$quota $period" >"$dir/cpu.max" 2>/dev/null || return 1
+    elif [ -f /sys/fs/cgroup/cpu/cpu.cfs_quota_us ]; then # cgroup v1
+        dir=/sys/fs/cgroup/cpu/wrk-compare-$$
+        mkdir "$dir" 2>/dev/null || return 1
+        CGROUP=$dir
+        echo "$period" >"$dir/cpu.cfs_period_us" 2>/dev/null || return 1
+        echo "$quota" >"$dir/cpu.cfs_quota_us" 2>/dev/null || return 1
+    else
+        return 1
+    fi
+}
+if [[ ",$MODES," == *",capped,"* ]]; then
+    if ! make_cgroup; then
+        [ -z "$CGROUP" ] || rmdir "$CGROUP" 2>/dev/null || true
+        CGROUP=""
+        drop_mode capped "no writable cgroup cpu controller (it needs root)"
+    fi
+    [ -z "$CGROUP" ] || log "capped servers run in $CGROUP at $CAP% of one core"
+fi
 
 # run_one MODE CONNECTIONS LOAD SERVER REP
 run_one() {
     local mode=$1 conns=$2 load=$3 server=$4 rep=$5
-    local bin args server_cpu wrk_cpu wrk_threads port url script=()
+    local bin args server_cpu wrk_cpu wrk_threads port url script=() cgroup=()
     bin="$TARGET_DIR/release/examples/$(example_of "$server")"
-    if [ "$mode" = pinned ]; then
-        server_cpu="taskset -c 1"; wrk_cpu="taskset -c 0"; wrk_threads=1
-        args="--current-thread"
-    else
+    if [ "$mode" = unpinned ]; then
         server_cpu=""; wrk_cpu=""; wrk_threads=2
         args="--threads 2"
+    else
+        server_cpu="taskset -c 1"; wrk_cpu="taskset -c 0"; wrk_threads=1
+        args="--current-thread"
+    fi
+    # The shell joins the cgroup and then becomes the server, so every server thread is born in it.
+    if [ "$mode" = capped ]; then
+        cgroup=(bash -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CGROUP")
     fi
     port=$(free_port)
     case "$load" in
@@ -170,7 +223,7 @@ run_one() {
     [[ "$server" == *@* ]] && args="$args --events-per-tick ${server#*@}"
 
     # shellcheck disable=SC2086 # $server_cpu and $args are word lists on purpose
-    $server_cpu "$bin" "127.0.0.1:$port" $args >"$RAW/server-$server.log" 2>&1 &
+    "${cgroup[@]}" $server_cpu "$bin" "127.0.0.1:$port" $args >"$RAW/server-$server.log" 2>&1 &
     SERVER_PID=$!
     local waited=0
     until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
@@ -189,8 +242,8 @@ run_one() {
     local before after output="$mode-c$conns-$load-$server-$rep.txt"
     before=$(cpu_ticks "$SERVER_PID")
     # shellcheck disable=SC2086
-    $wrk_cpu wrk -t"$wrk_threads" -c"$conns" -d"${DURATION}s" --latency "${script[@]}" "$url" \
-        "${extra[@]}" >"$RAW/$output" 2>&1 || true
+    { time $wrk_cpu wrk -t"$wrk_threads" -c"$conns" -d"${DURATION}s" --latency "${script[@]}" \
+        "$url" "${extra[@]}" >"$RAW/$output" 2>&1 || true; } 2>"$RAW/$output.time"
     after=$(cpu_ticks "$SERVER_PID")
     local alive=1 rss
     kill -0 "$SERVER_PID" 2>/dev/null || alive=0
@@ -198,16 +251,19 @@ run_one() {
     stop_server
     read -r u0 s0 <<<"$before"
     read -r u1 s1 <<<"$after"
-    echo "$mode,$conns,$load,$server,$rep,$output,${rss:-0},$((u1 - u0)),$((s1 - s0)),$alive" >>"$CSV"
+    local wrk_time
+    wrk_time=$(tail -n 1 "$RAW/$output.time")
+    echo "$mode,$conns,$load,$server,$rep,$output,${rss:-0},$((u1 - u0)),$((s1 - s0)),$alive,\
+$wrk_time" >>"$CSV"
     log "$(printf '%-9s c%-4s %-9s %-10s rep %s: %s req/s' "$mode" "$conns" "$load" "$server" \
         "$rep" "$(awk '/^Requests\/sec:/ { print $2 }' "$RAW/$output")")"
 }
 
 # The built servers that run in MODE, in the order --servers gave them (no mio loop unpinned, no
-# thread-per-connection server pinned).
+# thread-per-connection server pinned or capped).
 servers_for() {
     local mode=$1 skip list=""
-    if [ "$mode" = pinned ]; then skip=threads; else skip=mio; fi
+    if [ "$mode" = unpinned ]; then skip=mio; else skip=threads; fi
     for server in ${SERVERS//,/ }; do
         [ "$server" != "$skip" ] && [ -n "${BUILT[$server]:-}" ] && list="$list $server"
     done
@@ -233,7 +289,7 @@ log "measured for $(( $(date +%s) - START )) s"
 
 python3 "$ROOT/scripts/wrk_report.py" "$CSV" \
     --raw "$RAW" --clk-tck "$CLK_TCK" --duration "$DURATION" \
-    --pipeline-depth "$PIPELINE_DEPTH" --reps "$REPS"
+    --pipeline-depth "$PIPELINE_DEPTH" --reps "$REPS" --cap "$CAP"
 
 if [ -n "$PUBLISH" ]; then
     mkdir -p "$PUBLISH"

@@ -7,8 +7,9 @@ Reads the per-run CSV that wrk-compare.sh writes and the raw wrk outputs it name
 wrk-STAMP.md and wrk-STAMP.svg next to the CSV and prints their paths. Pure standard library.
 
 Per scenario (mode x connections x load) and server it reports the median over reps of req/s,
-p50 and p99 latency, the server's CPU time per request (user/system) and peak RSS, and the ratio
-of the median req/s to tokio's (and, pinned, to raw mio's) median in the same run.
+p50 and p99 latency, the server's CPU time per request (user/system), how busy the server and
+wrk kept their CPUs, and peak RSS, and the ratio of the median req/s to tokio's (and, pinned or
+capped, to raw mio's) median in the same run.
 """
 
 import argparse
@@ -27,11 +28,15 @@ SERVER_LABEL = {
     ("pinned", "tourbillon"): "tourbillon current-thread",
     ("pinned", "tokio"): "tokio current-thread",
     ("pinned", "mio"): "raw mio loop",
+    ("capped", "tourbillon"): "tourbillon current-thread",
+    ("capped", "tokio"): "tokio current-thread",
+    ("capped", "mio"): "raw mio loop",
     ("unpinned", "tourbillon"): "tourbillon 2 workers",
     ("unpinned", "tokio"): "tokio 2 workers",
     ("unpinned", "threads"): "std thread per connection",
 }
 COLOURS = {"tourbillon": "#d9480f", "tokio": "#1c7ed6", "mio": "#495057", "threads": "#37b24d"}
+MODE_ORDER = ["pinned", "capped", "unpinned"]
 LOAD_LABEL = {"json": "/json", "plaintext": "/plaintext", "pipeline": "/plaintext pipelined"}
 UNIT_MS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
 
@@ -104,6 +109,13 @@ def summarise(rows, raw_dir, clk_tck):
             wrk["sys_us"] = cpu_s[1] / clk_tck / wrk["requests"] * 1e6
         else:
             wrk["user_us"] = wrk["sys_us"] = None
+        # Busy: CPU time over wrk's wall time, in % of one core (2 workers can reach 200%).
+        wall = float(row.get("wrk_wall_s") or 0)
+        if wall > 0:
+            wrk["server_busy"] = sum(cpu_s) / clk_tck / wall * 100
+            wrk["wrk_busy"] = (float(row["wrk_user_s"]) + float(row["wrk_sys_s"])) / wall * 100
+        else:
+            wrk["server_busy"] = wrk["wrk_busy"] = None
         runs[key][row["server"]].append(wrk)
 
     summary = {}
@@ -119,6 +131,8 @@ def summarise(rows, raw_dir, clk_tck):
                 "p99": median(r["p99"] for r in reps),
                 "user_us": median(r["user_us"] for r in reps),
                 "sys_us": median(r["sys_us"] for r in reps),
+                "server_busy": median(r["server_busy"] for r in reps),
+                "wrk_busy": median(r["wrk_busy"] for r in reps),
                 "rss_kb": max(r["rss_kb"] for r in reps),
                 "errors": sum(r["errors"] for r in reps),
                 "crashed": sum(not r["alive"] for r in reps),
@@ -148,7 +162,11 @@ def ordered(servers):
 def scenario_order(key):
     mode, conns, load = key
     loads = list(LOAD_LABEL)
-    return (mode != "pinned", conns, loads.index(load) if load in loads else 99)
+    return (
+        MODE_ORDER.index(mode) if mode in MODE_ORDER else 99,
+        conns,
+        loads.index(load) if load in loads else 99,
+    )
 
 
 def ratio(value, baseline):
@@ -163,23 +181,32 @@ def fmt(value, spec, missing="—"):
 
 def markdown(summary, args, machine):
     reps = args.reps
+    capped = any(mode == "capped" for mode, _, _ in summary)
     lines = [
         f"# wrk: tourbillon vs tokio — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
         "",
         *[f"- {line}" for line in machine],
         f"- wrk {args.duration} s per run after a warm-up; {reps} rep(s) per server, servers "
         "alternating A B C A B C; medians over reps. Pinned: server on cpu 1, `wrk -t1` on cpu 0. "
-        "Unpinned: `wrk -t2`, both share the 2 cores. Pipelined: "
+        + (
+            f"Capped: pinned, and the server's cgroup gets {args.cap}% of one core (a CFS quota). "
+            if capped
+            else ""
+        )
+        + "Unpinned: `wrk -t2`, both share the 2 cores. Pipelined: "
         f"{args.pipeline_depth} requests per write (scripts/pipeline.lua).",
         "- × tokio and × mio: this server's median req/s over theirs in the same run. CPU µs/req: "
         "the server's user + system CPU time during the measured run over the requests served.",
+        "- Busy %: the server's and wrk's CPU time over the run's wall time, in % of one core. "
+        "Whichever is at its limit (100%, 200% for 2 workers, or the cap) sets the req/s; "
+        "when it is wrk, req/s is wrk's rate, not the server's.",
         "- Pipelined latency is wrk's time per batch of requests, and wrk often leaves its upper "
         "percentiles unsampled (shown as —).",
         "- This machine is shared: quote ratios, not absolute numbers.",
         "",
         "| mode | conns | load | server | req/s | × tokio | × mio | p50 ms | p99 ms "
-        "| CPU µs/req (user+sys) | peak RSS MiB | errors |",
-        "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| CPU µs/req (user+sys) | busy % server / wrk | peak RSS MiB | errors |",
+        "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for key in sorted(summary, key=scenario_order):
         mode, conns, load = key
@@ -193,13 +220,14 @@ def markdown(summary, args, machine):
                 if s["user_us"] is not None and s["sys_us"] is not None
                 else "—"
             )
+            busy = f"{fmt(s['server_busy'], '.0f')} / {fmt(s['wrk_busy'], '.0f')}"
             errors = str(s["errors"]) + (f", {s['crashed']} crashed" if s["crashed"] else "")
             lines.append(
                 f"| {mode} | {conns} | {LOAD_LABEL.get(load, load)} "
                 f"| {label_of(mode, server)} "
                 f"| {fmt(s['rps'], ',.0f')} | {fmt(ratio(s['rps'], tokio), '.2f')} "
                 f"| {fmt(ratio(s['rps'], mio), '.2f')} "
-                f"| {fmt(s['p50'], '.2f')} | {fmt(s['p99'], '.2f')} | {cpu} "
+                f"| {fmt(s['p50'], '.2f')} | {fmt(s['p99'], '.2f')} | {cpu} | {busy} "
                 f"| {s['rss_kb'] / 1024:.1f} | {errors} |"
             )
     return "\n".join(lines) + "\n"
@@ -287,6 +315,7 @@ def main():
     parser.add_argument("--duration", default="?")
     parser.add_argument("--reps", default="?")
     parser.add_argument("--pipeline-depth", default="16")
+    parser.add_argument("--cap", default="?", help="the capped mode's % of one core")
     args = parser.parse_args()
 
     with open(args.csv, newline="") as f:
