@@ -107,3 +107,24 @@ mod imp {
 }
 
 pub(crate) use imp::*;
+
+/// `thread_local!` for one `static NAME: T = INIT;` whose `INIT` is a constant expression.
+///
+/// A normal build gets std's `const`-initialised thread-local (no lazy-init check on access).
+/// Under loom it is loom's: loom runs every model thread on one OS thread, so a std
+/// thread-local would be one value shared by all of them.
+#[cfg(not(loom))]
+macro_rules! thread_local_const {
+    ($vis:vis static $name:ident: $t:ty = $init:expr;) => {
+        std::thread_local! { $vis static $name: $t = const { $init }; }
+    };
+}
+
+#[cfg(loom)]
+macro_rules! thread_local_const {
+    ($vis:vis static $name:ident: $t:ty = $init:expr;) => {
+        loom::thread_local! { $vis static $name: $t = $init; }
+    };
+}
+
+pub(crate) use thread_local_const;

@@ -5,7 +5,8 @@
 //! pieces the models need, and only when the crate is compiled for loom; a normal build has no
 //! such module. Nothing here is a public API: it changes whenever the models do.
 
-// === task and scheduler (loom-tests/tests/{task,injector,local_queue,parker,idle,shutdown}.rs) ===
+// === task and schedulers (loom-tests/tests/{task,injector,local_queue,parker,idle,shutdown,
+// current_thread}.rs) ===
 //
 // Thin wrappers: the internals are `pub(crate)` (and generic over the crate-private `Schedule`
 // trait), so each model-facing type here owns one of them and forwards to its real methods.
@@ -17,7 +18,7 @@ mod core_api {
     use crate::io::DEFAULT_MAX_EVENTS_PER_TICK;
     use crate::loom::sync::{Arc, Mutex};
     use crate::runtime::driver::{Driver, DriverHandle};
-    use crate::scheduler::{injector, local, multi_thread, park};
+    use crate::scheduler::{current_thread, injector, local, multi_thread, park};
     use crate::task::{JoinHandle, Notified, OwnedTasks, RawTask, Schedule};
     use std::collections::VecDeque;
     use std::future::Future;
@@ -410,6 +411,58 @@ mod core_api {
         /// Tasks spawned and not yet completed or shut down.
         pub fn alive(&self) -> usize {
             self.handle.owned.alive()
+        }
+    }
+
+    // === the current-thread scheduler ===
+
+    /// A current-thread scheduler (the real `current_thread::Handle`, with a real mio reactor);
+    /// clones share it. Its `CURRENT` thread-local is loom's, so each model thread has its own.
+    /// A model must not let `block_on` park: the reactor would block loom's only OS thread.
+    #[derive(Clone)]
+    pub struct CurrentThread(Arc<current_thread::Handle>);
+
+    impl CurrentThread {
+        /// A new scheduler, its core free.
+        ///
+        /// # Panics
+        /// If the OS refuses to create the reactor.
+        pub fn new() -> CurrentThread {
+            let (driver, driver_handle) =
+                Driver::new(DEFAULT_MAX_EVENTS_PER_TICK).expect("reactor");
+            CurrentThread(current_thread::create(driver, driver_handle))
+        }
+
+        /// `Handle::block_on`: takes the core (waiting for it if another thread has it), runs
+        /// `future` and the spawned tasks on this thread, hands the core back.
+        pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+            current_thread::Handle::block_on(&self.0, future)
+        }
+
+        /// `Handle::spawn`: onto the core's own list inside this scheduler's `block_on` on this
+        /// thread, onto the shared list anywhere else.
+        pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+        where
+            F: Future + Send + 'static,
+            F::Output: Send + 'static,
+        {
+            current_thread::Handle::spawn(&self.0, future)
+        }
+
+        /// `Handle::shutdown`, what dropping the runtime does.
+        pub fn shutdown(&self) {
+            current_thread::Handle::shutdown(&self.0);
+        }
+
+        /// Tasks spawned and not yet completed or shut down, in both lists.
+        pub fn alive(&self) -> usize {
+            self.0.alive()
+        }
+    }
+
+    impl Default for CurrentThread {
+        fn default() -> Self {
+            Self::new()
         }
     }
 

@@ -18,8 +18,9 @@
 //! `release` which list to leave. This holds because a task of the core's list completes only
 //! where the core is: polled inside `block_on`, or shut down after shutdown took it out of the
 //! list. Shutdown takes the core's list when the core is free; if a thread is inside `block_on`
-//! then, that thread shuts the list's tasks down as it hands the core back (both check under the
-//! core's lock, so exactly one of them does).
+//! then, that thread shuts the list's tasks down and drops the queue's entries as it hands the
+//! core back (both check under the core's lock, so exactly one of them does). The loom model
+//! `loom-tests/tests/current_thread.rs` checks this hand-off.
 
 use super::injector::{Injector, Pop};
 use super::yielded::Yielded;
@@ -82,8 +83,8 @@ struct Running {
     tick: Cell<u32>,
 }
 
-std::thread_local! {
-    static CURRENT: Cell<*const Running> = const { Cell::new(std::ptr::null()) };
+crate::loom::thread_local_const! {
+    static CURRENT: Cell<*const Running> = Cell::new(std::ptr::null());
 }
 
 pub(crate) fn create(driver: Driver, driver_handle: DriverHandle) -> Arc<Handle> {
@@ -294,16 +295,19 @@ impl Drop for RestoreCore<'_> {
         let mut slot = handle.core.lock().unwrap();
         // Relaxed: the lock orders it. A shutdown that found the core gone set the flag before
         // it took this lock; one that comes later finds the core and its list (module docs).
+        // Then the core's list and its queued entries are ours to drop: an entry left in the
+        // core would hold its task, and the task the `Handle` that holds the core (a cycle).
         let shut_down = handle
             .shutdown
             .load(Relaxed)
-            .then(|| core.take_local(handle));
+            .then(|| (core.take_local(handle), std::mem::take(&mut core.queue)));
         *slot = Some(core);
         handle.core_returned.notify_one();
         drop(slot);
         // Outside the lock: a task's destructor may call `block_on`, which takes it.
-        if let Some(local) = shut_down {
+        if let Some((local, queue)) = shut_down {
             local.shutdown_all();
+            drop(queue);
         }
     }
 }
