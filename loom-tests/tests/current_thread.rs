@@ -45,9 +45,16 @@ where
     blocking.join().unwrap()
 }
 
-/// A task whose future completes on its first poll and counts its drop in `drops`.
-fn counted_task(rt: &CurrentThread, drops: &Tally) -> JoinHandle<()> {
-    rt.spawn(poll_fn(DropCount(drops.clone()), |_| Poll::Ready(())))
+/// A task whose future completes on its first poll if `completes` (or stays pending, never
+/// woken, if not) and counts its drop in `drops`.
+fn counted_task(rt: &CurrentThread, drops: &Tally, completes: bool) -> JoinHandle<()> {
+    rt.spawn(poll_fn(DropCount(drops.clone()), move |_| {
+        if completes {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }))
 }
 
 #[test]
@@ -58,17 +65,36 @@ fn shutdown_vs_block_on_with_queued_task() {
         let in_block_on = drops.clone();
         // The spawn queues the task; `block_on`'s future is ready before the queue runs.
         let join = race_shutdown(&rt, move |rt| {
-            std::future::ready(counted_task(rt, &in_block_on))
+            std::future::ready(counted_task(rt, &in_block_on, true))
         });
-        assert_eq!(drops.get(), 1, "the future is dropped exactly once");
-        assert!(join.is_finished());
-        assert!(loom::future::block_on(join).unwrap_err().is_cancelled());
-        assert_eq!(rt.alive(), 0);
+        assert_ended(&rt, &drops, join, Outcome::Cancelled);
     });
 }
 
-/// Inside `block_on`: spawns a task that completes on its first poll if `completes` (or stays
-/// pending, never woken, if not), lets `block_on` run it once, and returns its handle.
+/// How a model's task may end.
+#[derive(PartialEq)]
+enum Outcome {
+    Cancelled,
+    CompletedOrCancelled,
+}
+
+/// The task ended as `outcome` allows, its future dropped exactly once, and the runtime owns
+/// no task any more.
+fn assert_ended(rt: &CurrentThread, drops: &Tally, join: JoinHandle<()>, outcome: Outcome) {
+    assert_eq!(drops.get(), 1, "the future is dropped exactly once");
+    assert!(join.is_finished());
+    match loom::future::block_on(join) {
+        Ok(()) => assert!(
+            outcome == Outcome::CompletedOrCancelled,
+            "the task completed where it must be cancelled"
+        ),
+        Err(error) => assert!(error.is_cancelled()),
+    }
+    assert_eq!(rt.alive(), 0);
+}
+
+/// Inside `block_on`: spawns a [`counted_task`], lets `block_on` run it once, and returns its
+/// handle.
 #[expect(
     clippy::async_yields_async,
     reason = "the task's handle is the output, not awaited"
@@ -78,13 +104,7 @@ fn spawn_and_run_once(
     drops: Tally,
 ) -> impl FnOnce(&CurrentThread) -> std::pin::Pin<Box<dyn Future<Output = JoinHandle<()>>>> {
     move |rt| {
-        let join = rt.spawn(poll_fn(DropCount(drops), move |_| {
-            if completes {
-                Poll::Ready(())
-            } else {
-                Poll::Pending
-            }
-        }));
+        let join = counted_task(rt, &drops, completes);
         Box::pin(async move {
             // Wake and yield once: `block_on` runs the queue (the task) before it polls this
             // future again, and does not block.
@@ -109,12 +129,8 @@ fn shutdown_vs_block_on_running_a_task() {
         let rt = CurrentThread::new();
         let drops = Tally::new();
         let join = race_shutdown(&rt, spawn_and_run_once(true, drops.clone()));
-        assert_eq!(drops.get(), 1, "the future is dropped exactly once");
-        assert!(join.is_finished());
         // Refused at spawn if shutdown came first; run to completion otherwise.
-        let out = loom::future::block_on(join);
-        assert!(out.is_ok() || out.unwrap_err().is_cancelled());
-        assert_eq!(rt.alive(), 0);
+        assert_ended(&rt, &drops, join, Outcome::CompletedOrCancelled);
     });
 }
 
@@ -124,9 +140,6 @@ fn shutdown_vs_block_on_with_idle_task() {
         let rt = CurrentThread::new();
         let drops = Tally::new();
         let join = race_shutdown(&rt, spawn_and_run_once(false, drops.clone()));
-        assert_eq!(drops.get(), 1, "the future is dropped exactly once");
-        assert!(join.is_finished());
-        assert!(loom::future::block_on(join).unwrap_err().is_cancelled());
-        assert_eq!(rt.alive(), 0);
+        assert_ended(&rt, &drops, join, Outcome::Cancelled);
     });
 }
