@@ -11,7 +11,7 @@
 #             tourbillon --current-thread, tokio --current-thread, and the raw mio loop (the
 #             ceiling for one core).
 #   capped    pinned, and the server's cgroup gets PCT% of a core (default 50; a CFS quota of
-#             PCT/100 ms every 10 ms). Pinned, wrk saturates cpu 0 before any server saturates
+#             PCT/10 ms every 10 ms). Pinned, wrk saturates cpu 0 before any server saturates
 #             cpu 1, so req/s is wrk's rate; capped, the server is the bottleneck and req/s is
 #             its own. Needs a writable cgroup cpu controller (v1 or v2, as root); without one
 #             the mode is dropped with a note.
