@@ -105,6 +105,7 @@ fn spawn_and_run_once(
 ) -> impl FnOnce(&CurrentThread) -> std::pin::Pin<Box<dyn Future<Output = JoinHandle<()>>>> {
     move |rt| {
         let join = counted_task(rt, &drops, completes);
+        let rt = rt.clone();
         Box::pin(async move {
             // Wake and yield once: `block_on` runs the queue (the task) before it polls this
             // future again, and does not block.
@@ -118,6 +119,15 @@ fn spawn_and_run_once(
                 }
             })
             .await;
+            if completes {
+                // It ran (or was refused at spawn): either way no list holds it any more, and
+                // no shutdown can have emptied the core's list while this thread holds the core.
+                assert_eq!(
+                    rt.alive(),
+                    0,
+                    "a completed task is still counted in the core's list"
+                );
+            }
             join
         })
     }
