@@ -28,7 +28,7 @@ use tourbillon::JoinHandle;
 /// list) on a second thread, while this one shuts the runtime down; returns its output.
 fn race_shutdown<F>(
     rt: &CurrentThread,
-    in_block_on: impl FnOnce(&CurrentThread) -> F + Send + 'static,
+    in_block_on: impl FnOnce(CurrentThread) -> F + Send + 'static,
 ) -> F::Output
 where
     F: Future,
@@ -38,7 +38,7 @@ where
         let rt = rt.clone();
         move || {
             let inner = rt.clone();
-            rt.block_on(async move { in_block_on(&inner).await })
+            rt.block_on(async move { in_block_on(inner).await })
         }
     });
     rt.shutdown();
@@ -65,14 +65,14 @@ fn shutdown_vs_block_on_with_queued_task() {
         let in_block_on = drops.clone();
         // The spawn queues the task; `block_on`'s future is ready before the queue runs.
         let join = race_shutdown(&rt, move |rt| {
-            std::future::ready(counted_task(rt, &in_block_on, true))
+            std::future::ready(counted_task(&rt, &in_block_on, true))
         });
         assert_ended(&rt, &drops, join, Outcome::Cancelled);
     });
 }
 
 /// How a model's task may end.
-#[derive(PartialEq)]
+#[derive(Clone, Copy, PartialEq)]
 enum Outcome {
     Cancelled,
     CompletedOrCancelled,
@@ -95,61 +95,52 @@ fn assert_ended(rt: &CurrentThread, drops: &Tally, join: JoinHandle<()>, outcome
 
 /// Inside `block_on`: spawns a [`counted_task`], lets `block_on` run it once, and returns its
 /// handle.
-#[expect(
-    clippy::async_yields_async,
-    reason = "the task's handle is the output, not awaited"
-)]
-fn spawn_and_run_once(
-    completes: bool,
-    drops: Tally,
-) -> impl FnOnce(&CurrentThread) -> std::pin::Pin<Box<dyn Future<Output = JoinHandle<()>>>> {
-    move |rt| {
-        let join = counted_task(rt, &drops, completes);
-        let rt = rt.clone();
-        Box::pin(async move {
-            // Wake and yield once: `block_on` runs the queue (the task) before it polls this
-            // future again, and does not block.
-            let mut yielded = false;
-            std::future::poll_fn(|cx| {
-                if std::mem::replace(&mut yielded, true) {
-                    Poll::Ready(())
-                } else {
-                    cx.waker().wake_by_ref();
-                    Poll::Pending
-                }
-            })
-            .await;
-            if completes {
-                // It ran (or was refused at spawn): either way no list holds it any more, and
-                // no shutdown can have emptied the core's list while this thread holds the core.
-                assert_eq!(
-                    rt.alive(),
-                    0,
-                    "a completed task is still counted in the core's list"
-                );
-            }
-            join
-        })
+async fn spawn_and_run_once(rt: CurrentThread, drops: Tally, completes: bool) -> JoinHandle<()> {
+    let join = counted_task(&rt, &drops, completes);
+    // Wake and yield once: `block_on` runs the queue (the task) before it polls this future
+    // again, and does not block.
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if std::mem::replace(&mut yielded, true) {
+            Poll::Ready(())
+        } else {
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    })
+    .await;
+    if completes {
+        // It ran (or was refused at spawn): either way no list holds it any more, and no
+        // shutdown can have emptied the core's list while this thread holds the core.
+        assert_eq!(
+            rt.alive(),
+            0,
+            "a completed task is still counted in the core's list"
+        );
     }
+    join
+}
+
+/// A task spawned in `block_on` and run there once, racing a shutdown from another thread.
+fn run_once_vs_shutdown(completes: bool, outcome: Outcome) {
+    model(None, move || {
+        let rt = CurrentThread::new();
+        let drops = Tally::new();
+        let in_block_on = drops.clone();
+        let join = race_shutdown(&rt, move |rt| {
+            spawn_and_run_once(rt, in_block_on, completes)
+        });
+        assert_ended(&rt, &drops, join, outcome);
+    });
 }
 
 #[test]
 fn shutdown_vs_block_on_running_a_task() {
-    model(None, || {
-        let rt = CurrentThread::new();
-        let drops = Tally::new();
-        let join = race_shutdown(&rt, spawn_and_run_once(true, drops.clone()));
-        // Refused at spawn if shutdown came first; run to completion otherwise.
-        assert_ended(&rt, &drops, join, Outcome::CompletedOrCancelled);
-    });
+    // Refused at spawn if shutdown came first; run to completion otherwise.
+    run_once_vs_shutdown(true, Outcome::CompletedOrCancelled);
 }
 
 #[test]
 fn shutdown_vs_block_on_with_idle_task() {
-    model(None, || {
-        let rt = CurrentThread::new();
-        let drops = Tally::new();
-        let join = race_shutdown(&rt, spawn_and_run_once(false, drops.clone()));
-        assert_ended(&rt, &drops, join, Outcome::Cancelled);
-    });
+    run_once_vs_shutdown(false, Outcome::Cancelled);
 }
