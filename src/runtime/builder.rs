@@ -67,8 +67,15 @@ impl Builder {
     }
 
     /// At most this many threads run `spawn_blocking` calls at once (default 512).
+    ///
+    /// # Panics
+    /// If `n` is 0: no blocking call could ever run (tokio panics too).
     pub fn max_blocking_threads(&mut self, n: usize) -> &mut Builder {
-        self.max_blocking_threads = n.max(1);
+        assert!(
+            n > 0,
+            "max_blocking_threads cannot be 0: a `spawn_blocking` call would never run"
+        );
+        self.max_blocking_threads = n;
         self
     }
 
@@ -78,7 +85,7 @@ impl Builder {
         self
     }
 
-    /// The stack size of the runtime's worker threads, in bytes.
+    /// The stack size of the runtime's threads (workers and the blocking pool), in bytes.
     pub fn thread_stack_size(&mut self, bytes: usize) -> &mut Builder {
         self.thread_stack_size = Some(bytes);
         self
@@ -108,6 +115,7 @@ impl Builder {
         let blocking = BlockingPool::new(
             self.max_blocking_threads,
             format!("{}-blocking", self.thread_name),
+            self.thread_stack_size,
         );
         let (driver, driver_handle) = Driver::new(self.max_io_events_per_tick)?;
         let (exited_tx, exited_rx) = std::sync::mpsc::channel();

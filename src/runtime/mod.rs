@@ -31,7 +31,7 @@ pub use handle::{Handle, TryCurrentError};
 
 use crate::task::JoinHandle;
 use std::future::Future;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A tourbillon runtime: a scheduler, its worker threads, a reactor, timers, and a blocking pool.
 ///
@@ -45,12 +45,20 @@ use std::time::Duration;
 /// });
 /// assert_eq!(out, 2);
 /// ```
+///
+/// # Panics
+///
+/// Dropping a runtime waits for its workers and blocking calls, so it panics, as tokio's does,
+/// when the dropping thread itself drives a runtime (a task, or code inside `block_on`): it
+/// could wait for itself. Before the panic it shuts the runtime down without waiting, so no
+/// thread is left running. Use [`Runtime::shutdown_background`] there instead.
 pub struct Runtime {
     handle: Handle,
     /// Worker threads (empty for the current-thread scheduler).
     workers: Vec<std::thread::JoinHandle<()>>,
-    /// Disconnects when every worker thread has left its loop.
-    workers_exited: std::sync::mpsc::Receiver<()>,
+    /// Disconnects when every worker thread has left its loop. In a mutex only so that
+    /// `Runtime` is `Sync` (a receiver is not); shutdown is its one user.
+    workers_exited: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
     shut_down: bool,
 }
 
@@ -77,7 +85,7 @@ impl Runtime {
         Runtime {
             handle,
             workers,
-            workers_exited,
+            workers_exited: std::sync::Mutex::new(workers_exited),
             shut_down: false,
         }
     }
@@ -154,11 +162,43 @@ impl Runtime {
         self.shutdown(Some(timeout));
     }
 
+    /// Shuts the runtime down without waiting: the workers stop after their current poll,
+    /// every other task is cancelled as on drop, and blocking calls still running keep their
+    /// threads until they return. The same as `shutdown_timeout(Duration::ZERO)`; unlike a
+    /// drop, it may be called from inside a runtime (from a task, or inside `block_on`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let outer = tourbillon::Builder::new_current_thread().build().unwrap();
+    /// let inner = tourbillon::Runtime::new().unwrap();
+    /// outer.block_on(async move {
+    ///     inner.spawn(std::future::pending::<()>());
+    ///     // `drop(inner)` here would panic: it would block a thread that runs tasks.
+    ///     inner.shutdown_background();
+    /// });
+    /// ```
+    pub fn shutdown_background(self) {
+        self.shutdown_timeout(Duration::ZERO);
+    }
+
     fn shutdown(&mut self, timeout: Option<Duration>) {
         if std::mem::replace(&mut self.shut_down, true) {
             return;
         }
-        let deadline = timeout.map(|t| std::time::Instant::now() + t);
+        // Waiting for the workers and the blocking pool from a thread that drives a runtime
+        // (a worker, even one of this runtime, or a thread inside `block_on`) could wait for
+        // itself, and would stall the tasks that thread runs: tokio refuses with a panic, and
+        // so do we, after starting a shutdown that needs no waiting, so nothing hangs and the
+        // threads still exit. Not while unwinding: a second panic would abort.
+        let refuse_to_wait = timeout != Some(Duration::ZERO) && context::is_in_runtime();
+        let timeout = if refuse_to_wait {
+            Some(Duration::ZERO)
+        } else {
+            timeout
+        };
+        // `None` for a timeout too large to add (`Duration::MAX`): no deadline then.
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         if let handle::Scheduler::MultiThread(scheduler) = &self.handle.scheduler {
             scheduler.begin_shutdown();
             if self.wait_for_workers(deadline) {
@@ -177,22 +217,30 @@ impl Runtime {
                 }
             }
         }
-        let left = deadline.map(|d| d.saturating_duration_since(std::time::Instant::now()));
+        let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         self.handle.blocking.shutdown(left);
+        if refuse_to_wait && !std::thread::panicking() {
+            panic!(
+                "Cannot drop a runtime in a context where blocking is not allowed. This happens \
+                 when a runtime is dropped from within an asynchronous context (a task, or \
+                 `block_on`). The runtime was shut down without waiting; use \
+                 `Runtime::shutdown_background` to do that on purpose."
+            );
+        }
     }
 
-    /// `true` when every worker has left its loop before `deadline`.
-    fn wait_for_workers(&self, deadline: Option<std::time::Instant>) -> bool {
+    /// `true` when every worker has left its loop before `deadline` (`None`: no deadline).
+    fn wait_for_workers(&self, deadline: Option<Instant>) -> bool {
         use std::sync::mpsc::RecvTimeoutError;
+        let workers_exited = self.workers_exited.lock().unwrap();
         loop {
             let received = match deadline {
-                None => self
-                    .workers_exited
+                None => workers_exited
                     .recv()
                     .map_err(|_| RecvTimeoutError::Disconnected),
                 Some(deadline) => {
-                    let left = deadline.saturating_duration_since(std::time::Instant::now());
-                    self.workers_exited.recv_timeout(left)
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    workers_exited.recv_timeout(left)
                 }
             };
             match received {

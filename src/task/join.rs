@@ -82,6 +82,9 @@ impl<T> Future for JoinHandle<T> {
         let raw = self
             .raw
             .expect("`JoinHandle` polled after it returned `Poll::Ready`");
+        // Awaiting many finished tasks in a row must not starve the others on this thread:
+        // each poll spends the coop budget, as an I/O operation does (tokio's does too).
+        std::task::ready!(crate::task::coop::poll_proceed(cx));
         let mut output = Poll::Pending;
         // SAFETY: `output` is a `Poll<Result<T, JoinError>>` and `T` is this task's output type
         // (the JoinHandle was made with the task).

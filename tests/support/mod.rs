@@ -11,21 +11,10 @@ use tourbillon::{Builder, Runtime};
 /// A generous upper bound for one test: a hang fails the test instead of stalling CI.
 pub const DEADLINE: Duration = Duration::from_secs(60);
 
-/// Runs `test` on its own thread and fails if it does not finish within [`DEADLINE`].
+/// Runs `test` on its own thread and fails if it does not finish within [`DEADLINE`] (see
+/// [`watchdog`], which also names the scenario).
 pub fn within_deadline(test: impl FnOnce() + Send + 'static) {
-    let (done, finished) = mpsc::channel();
-    let runner = std::thread::spawn(move || {
-        test();
-        let _ = done.send(());
-    });
-    match finished.recv_timeout(DEADLINE) {
-        Ok(()) => runner.join().unwrap(),
-        Err(mpsc::RecvTimeoutError::Disconnected) => {
-            // The test panicked: re-raise its panic here.
-            std::panic::resume_unwind(runner.join().unwrap_err())
-        }
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("test still running after {DEADLINE:?}"),
-    }
+    watchdog("test", test)
 }
 
 pub fn multi_thread() -> Runtime {
@@ -69,4 +58,42 @@ pub async fn connected_pair() -> (TcpStream, TcpStream) {
         .unwrap();
     let (server, _) = listener.accept().await.unwrap();
     (client, server)
+}
+
+/// Runs `test` on its own thread and fails, naming `scenario`, if it does not finish within
+/// [`DEADLINE`]: a hang becomes a failure that says which combination of features hung.
+pub fn watchdog(scenario: &str, test: impl FnOnce() + Send + 'static) {
+    let (done, finished) = mpsc::channel();
+    let runner = std::thread::Builder::new()
+        .name(scenario.to_string())
+        .spawn(move || {
+            test();
+            let _ = done.send(());
+        })
+        .unwrap();
+    match finished.recv_timeout(DEADLINE) {
+        Ok(()) => runner.join().unwrap(),
+        Err(mpsc::RecvTimeoutError::Disconnected) => {
+            std::panic::resume_unwind(runner.join().unwrap_err())
+        }
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            panic!("scenario `{scenario}` hung: still running after {DEADLINE:?}")
+        }
+    }
+}
+
+/// The runtimes a liveness scenario runs on: current-thread, and multi-thread with one and
+/// with two workers.
+pub fn every_flavor() -> Vec<(&'static str, Runtime)> {
+    let workers = |n| {
+        Builder::new_multi_thread()
+            .worker_threads(n)
+            .build()
+            .unwrap()
+    };
+    vec![
+        ("current_thread", current_thread()),
+        ("multi_thread(1)", workers(1)),
+        ("multi_thread(2)", workers(2)),
+    ]
 }
