@@ -20,7 +20,7 @@
 use super::context;
 use crate::loom::sync::{Arc, Condvar, Mutex};
 use crate::task::{JoinHandle, Notified, OwnedTasks, RawTask, Schedule};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
@@ -65,6 +65,9 @@ std::thread_local! {
     /// Set while calls that no thread could be started for are polled on the calling thread:
     /// why the thread could not start.
     static REFUSED: RefCell<Option<String>> = const { RefCell::new(None) };
+
+    /// On a pool thread: the address of its pool's `Inner` (an identity, never dereferenced).
+    static POOL_OF_THIS_THREAD: Cell<usize> = const { Cell::new(0) };
 }
 
 impl<F: FnOnce() -> R, R> Future for BlockingTask<F> {
@@ -125,8 +128,11 @@ impl BlockingPool {
         self.inner.owned.close_and_shutdown_all();
         let mut state = self.inner.state.lock().unwrap();
         state.queue.clear();
-        let me = std::thread::current().id();
-        let on_own_thread = state.threads.iter().any(|t| t.thread().id() == me);
+        // Not from `state.threads`: a thread may run its first call before its spawner has
+        // recorded its handle there.
+        let on_own_thread = POOL_OF_THIS_THREAD
+            .try_with(|pool| pool.get() == self.pool_id())
+            .unwrap_or(false);
         while state.num_threads > usize::from(on_own_thread) {
             match deadline {
                 None => state = self.inner.condvar.wait(state).unwrap(),
@@ -142,6 +148,7 @@ impl BlockingPool {
         }
         let threads = std::mem::take(&mut state.threads);
         drop(state);
+        let me = std::thread::current().id();
         for thread in threads.into_iter().filter(|t| t.thread().id() != me) {
             let _ = thread.join();
         }
@@ -176,7 +183,12 @@ impl BlockingPool {
         }
     }
 
+    fn pool_id(&self) -> usize {
+        Arc::as_ptr(&self.inner) as usize
+    }
+
     fn run_thread(&self) {
+        POOL_OF_THIS_THREAD.with(|pool| pool.set(self.pool_id()));
         let inner = &self.inner;
         let mut state = inner.state.lock().unwrap();
         loop {

@@ -8,10 +8,12 @@
 //! - `current_thread`: everything on the `block_on` thread.
 //! - `yielded`: tasks that yielded, waiting for the queue to run dry and the reactor to turn.
 
+mod context;
 pub(crate) mod current_thread;
 pub(crate) mod idle;
 pub(crate) mod injector;
 pub(crate) mod local;
 pub(crate) mod multi_thread;
 pub(crate) mod park;
+mod tick;
 mod yielded;
