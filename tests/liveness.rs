@@ -430,3 +430,74 @@ fn public_types_are_send_and_sync() {
     error::<tourbillon::JoinError>();
     error::<tourbillon::time::Elapsed>();
 }
+
+/// The fairness contract (src/scheduler/mod.rs) counted: between two polls of a task that
+/// yields beside a busy pair, the pair is polled at most 4 polls per tick (one from the queue,
+/// three from the LIFO slot) × (EVENT_INTERVAL (61) ticks in the yield list + the 2 ticks of
+/// the pair's tasks queued ahead of it). Counted, not timed: on one scheduler thread the
+/// count depends only on the scheduler's decisions.
+#[test]
+fn a_yielding_task_waits_at_most_the_contracts_bound() {
+    const BOUND: u64 = 4 * (61 + 2);
+    watchdog("the fairness bound beside a busy pair", || {
+        let one_thread = [
+            ("current_thread", support::current_thread()),
+            (
+                "multi_thread(1)",
+                Builder::new_multi_thread()
+                    .worker_threads(1)
+                    .build()
+                    .unwrap(),
+            ),
+        ];
+        for (flavor, rt) in one_thread {
+            let worst = rt.block_on(async {
+                let pair_polls = Arc::new(std::sync::atomic::AtomicU64::new(0));
+                let stop = Arc::new(AtomicBool::new(false));
+                let (to_b, mut from_a) = mpsc::unbounded::<()>();
+                let (to_a, mut from_b) = mpsc::unbounded::<()>();
+                let polls = pair_polls.clone();
+                tourbillon::spawn(async move {
+                    while from_a.next().await.is_some() {
+                        polls.fetch_add(1, SeqCst);
+                        if to_a.unbounded_send(()).is_err() {
+                            break;
+                        }
+                    }
+                });
+                let (polls, pair_stop) = (pair_polls.clone(), stop.clone());
+                let pair = tourbillon::spawn(async move {
+                    while !pair_stop.load(SeqCst) {
+                        polls.fetch_add(1, SeqCst);
+                        to_b.unbounded_send(()).unwrap();
+                        if from_b.next().await.is_none() {
+                            break;
+                        }
+                    }
+                });
+                let yielder = tourbillon::spawn(async move {
+                    let mut worst = 0;
+                    for _ in 0..200 {
+                        let before = pair_polls.load(SeqCst);
+                        yield_now().await;
+                        worst = worst.max(pair_polls.load(SeqCst) - before);
+                    }
+                    worst
+                });
+                let worst = yielder.await.unwrap();
+                stop.store(true, SeqCst);
+                pair.await.unwrap();
+                worst
+            });
+            eprintln!("{flavor}: at most {worst} polls of the pair between two polls");
+            assert!(
+                worst > 0,
+                "{flavor}: the pair never ran while the task yielded"
+            );
+            assert!(
+                worst <= BOUND,
+                "{flavor}: {worst} polls of the pair > {BOUND}"
+            );
+        }
+    });
+}

@@ -5,6 +5,14 @@ use std::fmt;
 
 /// A task did not produce its output: it was cancelled, or it panicked.
 ///
+/// # When a panicking task's future is dropped
+///
+/// tourbillon drops the future of a task whose poll panicked *after* the panic was caught,
+/// under a `catch_unwind` of its own; tokio drops it during the unwind. The difference is
+/// deliberate: a destructor that panics in turn is then caught and reported (the first panic
+/// is kept) instead of aborting the process, so one bad task cannot take the runtime down.
+/// Only a destructor that checks `std::thread::panicking()` can tell: here it reads `false`.
+///
 /// # Examples
 ///
 /// ```
