@@ -17,6 +17,10 @@
 #             the mode is dropped with a note.
 #   unpinned  both cores shared by server and wrk -t2: tourbillon --threads 2, tokio --threads 2,
 #             and the thread-per-connection std server.
+# Optional servers (not in the default list; name them in --servers): hyper (hyper 1.x on
+# tourbillon, tourbillon-hyper's examples/hyper-server) and hyper-tokio (the same service on
+# hyper-util's tokio adapters, examples/hyper-server-tokio); they run in every mode, with the
+# same flags as tourbillon and tokio, and their "× tokio" is over hyper-tokio.
 # A server written NAME@N (tourbillon@1024, tokio@64) runs with `--events-per-tick N`: its
 # reactor takes at most N events per turn (`Builder::max_io_events_per_tick`); it is measured as
 # a server of its own, beside NAME at its default.
@@ -101,36 +105,52 @@ RAW="$OUT/wrk-$STAMP"
 mkdir -p "$RAW"
 
 # --- build once --------------------------------------------------------------------------------
-# The example a server runs: tourbillon -> http-server, tokio@64 -> http-server-tokio.
+# The example a server runs: tourbillon -> http-server, tokio@64 -> http-server-tokio,
+# hyper -> hyper-server, hyper-tokio -> hyper-server-tokio.
 example_of() {
     local base=${1%@*}
     case "$base" in
         tourbillon) echo http-server ;;
+        hyper) echo hyper-server ;;
+        hyper-tokio) echo hyper-server-tokio ;;
         *) echo "http-server-$base" ;;
+    esac
+}
+
+# The workspace member whose examples/ holds a server's example: the hyper servers live in
+# tourbillon-hyper (hyper stays out of the core crate), the others in the root crate.
+package_of() {
+    case "${1%@*}" in
+        hyper|hyper-tokio) echo tourbillon-hyper ;;
+        *) echo tourbillon ;;
     esac
 }
 
 declare -A BUILT=()
 for server in ${SERVERS//,/ }; do
     case "$server" in
-        tourbillon|tokio|mio|threads) ;;
-        tourbillon@[1-9]*|tokio@[1-9]*)
+        tourbillon|tokio|mio|threads|hyper|hyper-tokio) ;;
+        tourbillon@[1-9]*|tokio@[1-9]*|hyper@[1-9]*|hyper-tokio@[1-9]*)
             [[ "${server#*@}" =~ ^[0-9]+$ ]] || { echo "bad events per tick in '$server'" >&2; exit 2; } ;;
-        *) echo "unknown server '$server' (known: tourbillon, tokio, mio, threads;" \
-                "tourbillon@N, tokio@N for N events per tick)" >&2; exit 2 ;;
+        *) echo "unknown server '$server' (known: tourbillon, tokio, mio, threads, hyper," \
+                "hyper-tokio; NAME@N for N events per tick, NAME one of tourbillon, tokio," \
+                "hyper, hyper-tokio)" >&2; exit 2 ;;
     esac
     [ -z "${BUILT[${server%@*}]:-}" ] || { BUILT[$server]=1; continue; }
     example=$(example_of "$server")
-    if [ ! -f "examples/$example.rs" ]; then
-        log "SKIPPING $server: there is no examples/$example.rs"
+    package=$(package_of "$server")
+    source_dir=examples
+    [ "$package" = tourbillon ] || source_dir="$package/examples"
+    if [ ! -f "$source_dir/$example.rs" ]; then
+        log "SKIPPING $server: there is no $source_dir/$example.rs"
         continue
     fi
     log "building $example (release)"
-    if cargo build --release --example "$example" >"$RAW/build-$example.log" 2>&1; then
+    if cargo build --release -p "$package" --example "$example" >"$RAW/build-$example.log" 2>&1; then
         BUILT[$server]=1; BUILT[${server%@*}]=1
     else
         tail -n 20 "$RAW/build-$example.log" >&2
-        log "SKIPPING $server: examples/$example.rs failed to build (log: $RAW/build-$example.log)"
+        log "SKIPPING $server: $source_dir/$example.rs failed to build (log: $RAW/build-$example.log)"
     fi
 done
 [ ${#BUILT[@]} -gt 0 ] || { echo "no server built" >&2; exit 1; }

@@ -23,7 +23,7 @@ import sys
 import time
 from collections import defaultdict
 
-SERVER_ORDER = ["tourbillon", "tokio", "mio", "threads"]
+SERVER_ORDER = ["tourbillon", "tokio", "mio", "threads", "hyper", "hyper-tokio"]
 SERVER_LABEL = {
     ("pinned", "tourbillon"): "tourbillon current-thread",
     ("pinned", "tokio"): "tokio current-thread",
@@ -34,8 +34,23 @@ SERVER_LABEL = {
     ("unpinned", "tourbillon"): "tourbillon 2 workers",
     ("unpinned", "tokio"): "tokio 2 workers",
     ("unpinned", "threads"): "std thread per connection",
+    ("pinned", "hyper"): "hyper on tourbillon current-thread",
+    ("pinned", "hyper-tokio"): "hyper on tokio current-thread",
+    ("capped", "hyper"): "hyper on tourbillon current-thread",
+    ("capped", "hyper-tokio"): "hyper on tokio current-thread",
+    ("unpinned", "hyper"): "hyper on tourbillon 2 workers",
+    ("unpinned", "hyper-tokio"): "hyper on tokio 2 workers",
 }
-COLOURS = {"tourbillon": "#d9480f", "tokio": "#1c7ed6", "mio": "#495057", "threads": "#37b24d"}
+# The tokio server a server's "× tokio" is over: the hyper servers are compared with each other.
+TOKIO_OF = {"hyper": "hyper-tokio", "hyper-tokio": "hyper-tokio"}
+COLOURS = {
+    "tourbillon": "#d9480f",
+    "tokio": "#1c7ed6",
+    "mio": "#495057",
+    "threads": "#37b24d",
+    "hyper": "#f76707",
+    "hyper-tokio": "#4dabf7",
+}
 MODE_ORDER = ["pinned", "capped", "unpinned"]
 LOAD_LABEL = {"json": "/json", "plaintext": "/plaintext", "pipeline": "/plaintext pipelined"}
 UNIT_MS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
@@ -195,7 +210,8 @@ def markdown(summary, args, machine):
         )
         + "Unpinned: `wrk -t2`, both share the 2 cores. Pipelined: "
         f"{args.pipeline_depth} requests per write (scripts/pipeline.lua).",
-        "- × tokio and × mio: this server's median req/s over theirs in the same run. CPU µs/req: "
+        "- × tokio and × mio: this server's median req/s over theirs in the same run (the hyper "
+        "servers' × tokio is over hyper on tokio). CPU µs/req: "
         "the server's user + system CPU time during the measured run over the requests served.",
         "- Busy %: the server's and wrk's CPU time over the run's wall time, in % of one core. "
         "Whichever is at its limit (100%, 200% for 2 workers, or the cap) sets the req/s; "
@@ -211,10 +227,11 @@ def markdown(summary, args, machine):
     for key in sorted(summary, key=scenario_order):
         mode, conns, load = key
         servers = summary[key]
-        tokio = servers.get("tokio", {}).get("rps")
         mio = servers.get("mio", {}).get("rps")
         for server in ordered(servers):
             s = servers[server]
+            tokio_twin = TOKIO_OF.get(base_of(server), "tokio")
+            tokio = servers.get(tokio_twin, {}).get("rps")
             cpu = (
                 f"{s['user_us']:.2f}+{s['sys_us']:.2f}"
                 if s["user_us"] is not None and s["sys_us"] is not None
