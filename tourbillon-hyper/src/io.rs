@@ -1,4 +1,5 @@
-//! [`TourbillonIo`]: a tourbillon socket (or any `futures-io` type) as hyper's `Read`/`Write`.
+//! [`TourbillonIo`]: a tourbillon socket (or any `futures-io` type) as hyper's `Read`/`Write`,
+//! and the way back: a hyper connection (an upgraded one) as `futures-io`.
 //!
 //! The read and write paths, and why reads pick a path by type, are documented on the type.
 
@@ -13,6 +14,11 @@ use tourbillon::net::TcpStream;
 /// A tourbillon socket as a hyper connection: implements `hyper::rt::Read` and
 /// `hyper::rt::Write` for [`TcpStream`] and for any `futures_io::AsyncRead + AsyncWrite` type
 /// (tourbillon's `UnixStream`, a TLS stream, ...).
+///
+/// The other way round, it implements `futures_io::AsyncRead` and `AsyncWrite` for a hyper
+/// `Read + Write` type, such as the `hyper::upgrade::Upgraded` connection a `101 Switching
+/// Protocols` leaves (then `futures_util::io`'s extension traits work on it). That direction
+/// reads through a `hyper::rt::ReadBuf` over the caller's initialised bytes: no copy.
 ///
 /// # Reading into hyper's buffer
 ///
@@ -193,5 +199,51 @@ where
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+}
+
+// === the way back: hyper's Read/Write as futures-io ===
+
+impl<T> AsyncRead for TourbillonIo<T>
+where
+    T: hyper::rt::Read + Unpin,
+{
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let mut read_buf = hyper::rt::ReadBuf::new(buf);
+        ready!(Pin::new(&mut self.inner).poll_read(cx, read_buf.unfilled()))?;
+        Poll::Ready(Ok(read_buf.filled().len()))
+    }
+}
+
+impl<T> AsyncWrite for TourbillonIo<T>
+where
+    T: hyper::rt::Write + Unpin,
+{
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }

@@ -6,7 +6,8 @@
 //!   all 100 are in, which only concurrent streams can pass);
 //! - hyper-util's auto builder serving an HTTP/1.1 and an HTTP/2 client on one listener;
 //! - `header_read_timeout` (on `TourbillonTimer`) closing a client that never sends a head;
-//! - the generic futures-io path of `TourbillonIo` (a type that is not `TcpStream`).
+//! - the generic futures-io path of `TourbillonIo` (a type that is not `TcpStream`);
+//! - the way back: an upgraded connection (`101 Switching Protocols`) as futures-io, both ends.
 
 #[path = "../../tests/support/mod.rs"]
 mod support;
@@ -20,11 +21,12 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::io::{AsyncRead, AsyncReadExt, AsyncWrite};
+use futures_util::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use http_body_util::{BodyExt, Empty, Full};
 use hyper::body::Incoming;
+use hyper::header::{CONNECTION, UPGRADE};
 use hyper::service::service_fn;
-use hyper::{Request, Response, Version};
+use hyper::{Request, Response, StatusCode, Version};
 use support::{current_thread, multi_thread, within_deadline};
 use tourbillon::net::{TcpListener, TcpStream};
 use tourbillon::Runtime;
@@ -229,6 +231,8 @@ fn auto_builder_serves_both(rt: Runtime) {
         let mut h1 = http1_client(TourbillonIo::new(TcpStream::connect(addr).await.unwrap())).await;
         let mut h2 = http2_client(TcpStream::connect(addr).await.unwrap()).await;
         for i in 0..10 {
+            // An HTTP/1 sender takes the next request only once the previous one is done.
+            h1.ready().await.unwrap();
             let response = h1.send_request(get(&format!("/h1/{i}"))).await.unwrap();
             assert_eq!(body_string(response).await, format!("HTTP/1.1 /h1/{i}"));
             let response = h2.send_request(get(&format!("/h2/{i}"))).await.unwrap();
@@ -365,4 +369,80 @@ fn tcp_stream_reports_vectored_writes() {
             )));
         });
     });
+}
+
+// === the way back: an upgraded connection as futures-io ===
+
+/// Switches to the `echo` protocol, then echoes through futures-io on the upgraded connection.
+async fn upgrade_to_echo(
+    mut request: Request<Incoming>,
+) -> Result<Response<Empty<Bytes>>, Infallible> {
+    assert_no_tokio_runtime();
+    assert_eq!(request.headers()[UPGRADE], "echo");
+    let upgrade = hyper::upgrade::on(&mut request);
+    tourbillon::spawn(async move {
+        let mut upgraded = TourbillonIo::new(upgrade.await.unwrap());
+        let mut buf = [0; 64];
+        loop {
+            let n = upgraded.read(&mut buf).await.unwrap();
+            if n == 0 {
+                break;
+            }
+            upgraded.write_all(&buf[..n]).await.unwrap();
+        }
+    });
+    let mut response = Response::new(Empty::new());
+    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    response
+        .headers_mut()
+        .insert(CONNECTION, "upgrade".parse().unwrap());
+    response
+        .headers_mut()
+        .insert(UPGRADE, "echo".parse().unwrap());
+    Ok(response)
+}
+
+fn upgraded_connection_as_futures_io(rt: Runtime) {
+    rt.block_on(async {
+        let (addr, server) = serve_one(|io| async move {
+            hyper::server::conn::http1::Builder::new()
+                .serve_connection(io, service_fn(upgrade_to_echo))
+                .with_upgrades()
+                .await
+        })
+        .await;
+
+        let stream = TcpStream::connect(addr).await.unwrap();
+        let (mut sender, connection) =
+            hyper::client::conn::http1::handshake(TourbillonIo::new(stream))
+                .await
+                .unwrap();
+        tourbillon::spawn(connection.with_upgrades());
+        let request = Request::get("/")
+            .header(CONNECTION, "upgrade")
+            .header(UPGRADE, "echo")
+            .body(Empty::<Bytes>::new())
+            .unwrap();
+        let response = sender.send_request(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::SWITCHING_PROTOCOLS);
+        let mut upgraded = TourbillonIo::new(hyper::upgrade::on(response).await.unwrap());
+        for message in [&b"ping"[..], b"a longer message", b"!"] {
+            upgraded.write_all(message).await.unwrap();
+            let mut echoed = vec![0; message.len()];
+            upgraded.read_exact(&mut echoed).await.unwrap();
+            assert_eq!(echoed, message);
+        }
+        upgraded.close().await.unwrap();
+        server.await.unwrap().unwrap();
+    });
+}
+
+#[test]
+fn upgraded_connection_current_thread() {
+    within_deadline(|| upgraded_connection_as_futures_io(current_thread()));
+}
+
+#[test]
+fn upgraded_connection_multi_thread() {
+    within_deadline(|| upgraded_connection_as_futures_io(multi_thread()));
 }
