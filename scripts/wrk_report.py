@@ -52,7 +52,12 @@ COLOURS = {
     "hyper-tokio": "#4dabf7",
 }
 MODE_ORDER = ["pinned", "capped", "unpinned"]
-LOAD_LABEL = {"json": "/json", "plaintext": "/plaintext", "pipeline": "/plaintext pipelined"}
+LOAD_LABEL = {
+    "json": "/json",
+    "plaintext": "/plaintext",
+    "pipeline": "/plaintext pipelined",
+    "h2": "/plaintext over h2c",
+}
 UNIT_MS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
 
 
@@ -77,6 +82,26 @@ def parse_wrk(path):
     match = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
     if match:
         result["errors"] += int(match.group(1))
+    return result
+
+
+def parse_h2load(path):
+    """The same fields from one h2load output (the h2 load): req/s, requests done, and failed +
+    errored + timed-out requests. h2load prints no percentiles, so p50 and p99 stay None."""
+    text = open(path, encoding="utf-8", errors="replace").read()
+    result = {"rps": None, "p50": None, "p99": None, "requests": 0, "errors": 0}
+    match = re.search(r"^finished in [^,]+, ([\d.]+) req/s", text, re.M)
+    if match:
+        result["rps"] = float(match.group(1))
+    match = re.search(
+        r"^requests: \d+ total, \d+ started, (\d+) done, \d+ succeeded, (\d+) failed, "
+        r"(\d+) errored, (\d+) timeout",
+        text,
+        re.M,
+    )
+    if match:
+        result["requests"] = int(match.group(1))
+        result["errors"] = sum(int(g) for g in match.groups()[1:])
     return result
 
 
@@ -115,7 +140,8 @@ def summarise(rows, raw_dir, clk_tck):
     runs = defaultdict(lambda: defaultdict(list))
     for row in rows:
         key = (row["mode"], int(row["connections"]), row["load"])
-        wrk = parse_wrk(os.path.join(raw_dir, row["wrk_output"]))
+        parse = parse_h2load if row["load"] == "h2" else parse_wrk
+        wrk = parse(os.path.join(raw_dir, row["wrk_output"]))
         wrk["rss_kb"] = int(row["peak_rss_kb"] or 0)
         wrk["alive"] = row["alive"] == "1"
         cpu_s = (int(row["utime_ticks"]), int(row["stime_ticks"]))
@@ -218,6 +244,9 @@ def markdown(summary, args, machine):
         "when it is wrk, req/s is wrk's rate, not the server's.",
         "- Pipelined latency is wrk's time per batch of requests, and wrk often leaves its upper "
         "percentiles unsampled (shown as —).",
+        "- /plaintext over h2c: HTTP/2 with prior knowledge, driven by h2load with "
+        f"{args.h2_streams} concurrent streams per connection instead of wrk (hyper servers "
+        "only; no percentiles); its busy % is h2load's.",
         "- This machine is shared: quote ratios, not absolute numbers.",
         "",
         "| mode | conns | load | server | req/s | × tokio | × mio | p50 ms | p99 ms "
@@ -332,6 +361,7 @@ def main():
     parser.add_argument("--duration", default="?")
     parser.add_argument("--reps", default="?")
     parser.add_argument("--pipeline-depth", default="16")
+    parser.add_argument("--h2-streams", default="10")
     parser.add_argument("--cap", default="?", help="the capped mode's % of one core")
     args = parser.parse_args()
 
