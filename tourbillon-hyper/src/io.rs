@@ -159,11 +159,21 @@ where
                 let unfilled = unsafe { buf.as_mut() };
                 ready!(stream.poll_read_uninit(cx, unfilled))?
             }
-            None => ready!(Pin::new(&mut this.inner).poll_read(cx, buf.initialize_unfilled()))?,
+            None => {
+                let unfilled = buf.initialize_unfilled();
+                let len = unfilled.len();
+                let n = ready!(Pin::new(&mut this.inner).poll_read(cx, unfilled))?;
+                // `poll_read` is a safe trait method: a wrong count must not reach `advance`.
+                assert!(
+                    n <= len,
+                    "AsyncRead::poll_read returned {n} for a {len}-byte buffer"
+                );
+                n
+            }
         };
         // SAFETY: the first `n` bytes of the unfilled part are initialised (`advance`'s rule):
-        // by `read(2)` for a `TcpStream`, by `initialize_unfilled` for anything else (and
-        // `poll_read` returned `n` no larger than the slice it was given).
+        // by `read(2)` for a `TcpStream` (which writes at most the slice's length), by
+        // `initialize_unfilled` for anything else (and `n` was checked against its length).
         unsafe { buf.advance(n) };
         Poll::Ready(Ok(()))
     }

@@ -7,7 +7,7 @@
 //! |------|-------------|--------------|
 //! | [`TourbillonExecutor`] | `hyper::rt::Executor` | spawns hyper's background tasks (HTTP/2 streams and connection drivers) on the runtime it was made in, from any thread |
 //! | [`TourbillonTimer`] | `hyper::rt::Timer` | sleeps on tourbillon's timer wheel (header read timeouts, HTTP/2 keep-alive); `reset` moves a sleep in place |
-//! | [`TourbillonIo`] | `hyper::rt::Read` / `Write` | wraps a [`tourbillon::net::TcpStream`] (or any `futures-io` type) as a hyper connection |
+//! | [`TourbillonIo`] | `hyper::rt::Read` / `Write` | wraps a [`tourbillon::net::TcpStream`] (or any `futures-io` type) as a hyper connection, and a hyper connection (an upgraded one) as `futures-io` |
 //!
 //! This crate is a workspace member of its own, not a module of the core, so that hyper (and
 //! the parts of tokio it pulls in) stay out of the core crate and its loom build. No tokio
