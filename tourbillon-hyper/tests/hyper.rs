@@ -27,7 +27,7 @@ use hyper::body::Incoming;
 use hyper::header::{CONNECTION, UPGRADE};
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode, Version};
-use support::{current_thread, multi_thread, within_deadline};
+use support::{current_thread, multi_thread, one_worker, within_deadline};
 use tourbillon::net::{TcpListener, TcpStream};
 use tourbillon::Runtime;
 use tourbillon_hyper::{TourbillonExecutor, TourbillonIo, TourbillonTimer};
@@ -200,6 +200,11 @@ fn http2_concurrent_streams_multi_thread() {
     within_deadline(|| http2_concurrent_streams(multi_thread()));
 }
 
+#[test]
+fn http2_concurrent_streams_one_worker() {
+    within_deadline(|| http2_concurrent_streams(one_worker()));
+}
+
 // === hyper-util's auto builder: HTTP/1.1 and HTTP/2 on one listener ===
 
 fn auto_builder_serves_both(rt: Runtime) {
@@ -251,6 +256,11 @@ fn auto_builder_serves_both_current_thread() {
 #[test]
 fn auto_builder_serves_both_multi_thread() {
     within_deadline(|| auto_builder_serves_both(multi_thread()));
+}
+
+#[test]
+fn auto_builder_serves_both_one_worker() {
+    within_deadline(|| auto_builder_serves_both(one_worker()));
 }
 
 // === header_read_timeout on TourbillonTimer ===

@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use hyper::rt::{Executor, Sleep, Timer};
-use support::{current_thread, multi_thread, within_deadline};
+use support::{current_thread, multi_thread, one_worker, within_deadline};
 use tourbillon::Runtime;
 use tourbillon_hyper::{TourbillonExecutor, TourbillonTimer};
 
@@ -38,6 +38,11 @@ fn executor_foreign_thread_current_thread() {
 #[test]
 fn executor_foreign_thread_multi_thread() {
     within_deadline(|| executor_spawns_from_a_foreign_thread(multi_thread()));
+}
+
+#[test]
+fn executor_foreign_thread_one_worker() {
+    within_deadline(|| executor_spawns_from_a_foreign_thread(one_worker()));
 }
 
 /// The address of the sleep behind hyper's box.
