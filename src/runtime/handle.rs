@@ -3,11 +3,13 @@
 use super::blocking::BlockingPool;
 use super::context;
 use super::driver::DriverHandle;
+use super::RuntimeMetrics;
 use crate::loom::sync::Arc;
 use crate::scheduler::{current_thread, multi_thread};
 use crate::task::JoinHandle;
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::pin;
 use std::task::{Context, Poll, Wake, Waker};
 
@@ -34,6 +36,42 @@ pub struct Handle {
 pub(crate) enum Scheduler {
     CurrentThread(Arc<current_thread::Handle>),
     MultiThread(Arc<multi_thread::Handle>),
+}
+
+/// The runtime made current by [`Handle::enter`] or [`crate::Runtime::enter`], until this
+/// guard drops; then the runtime current before it is current again.
+///
+/// The guard is `!Send`: the thread-local it sets belongs to the thread that made it.
+///
+/// # Examples
+///
+/// ```
+/// let rt = tourbillon::Runtime::new().unwrap();
+/// assert!(tourbillon::Handle::try_current().is_err());
+/// let guard = rt.enter();
+/// assert!(tourbillon::Handle::try_current().is_ok());
+/// drop(guard);
+/// assert!(tourbillon::Handle::try_current().is_err());
+/// ```
+///
+/// It cannot move to another thread:
+///
+/// ```compile_fail
+/// fn assert_send<T: Send>(_: T) {}
+/// let rt = tourbillon::Runtime::new().unwrap();
+/// assert_send(rt.enter());
+/// ```
+#[must_use = "the runtime is current only while the guard lives"]
+pub struct EnterGuard<'a> {
+    _current: context::SetCurrentGuard,
+    /// Borrows the handle (as tokio's does) and makes the guard `!Send` and `!Sync`.
+    _handle: PhantomData<(&'a Handle, *const ())>,
+}
+
+impl fmt::Debug for EnterGuard<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EnterGuard").finish_non_exhaustive()
+    }
 }
 
 /// [`Handle::try_current`] found no runtime.
@@ -84,6 +122,48 @@ impl Handle {
     /// ```
     pub fn try_current() -> Result<Handle, TryCurrentError> {
         context::with_current(Handle::clone)
+    }
+
+    /// Makes this runtime the current one on this thread until the returned guard drops:
+    /// meanwhile [`crate::spawn`], [`crate::time::sleep`] and the socket constructors use it,
+    /// even on a thread the runtime does not own. Guards nest: dropping one restores the
+    /// runtime that was current when it was made (drop them in reverse order of creation).
+    ///
+    /// Entering does not drive the runtime: tasks run on its workers (multi-thread), or
+    /// during a later `block_on` (current-thread).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tourbillon::Runtime::new().unwrap();
+    /// let handle = rt.handle().clone();
+    /// let task = std::thread::spawn(move || {
+    ///     let _guard = handle.enter();
+    ///     tourbillon::spawn(async { 6 * 7 })
+    /// })
+    /// .join()
+    /// .unwrap();
+    /// assert_eq!(rt.block_on(task).unwrap(), 42);
+    /// ```
+    pub fn enter(&self) -> EnterGuard<'_> {
+        EnterGuard {
+            _current: context::set_current(self),
+            _handle: PhantomData,
+        }
+    }
+
+    /// Statistics about this runtime (the same as [`crate::Runtime::metrics`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tourbillon::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    /// assert_eq!(rt.handle().metrics().num_workers(), 2);
+    /// ```
+    pub fn metrics(&self) -> RuntimeMetrics {
+        RuntimeMetrics {
+            handle: self.clone(),
+        }
     }
 
     /// Spawns a task onto this runtime. See [`crate::spawn`].

@@ -27,7 +27,7 @@ pub(crate) mod driver;
 mod handle;
 
 pub use builder::Builder;
-pub use handle::{Handle, TryCurrentError};
+pub use handle::{EnterGuard, Handle, TryCurrentError};
 
 use crate::task::JoinHandle;
 use std::future::Future;
@@ -139,11 +139,28 @@ impl Runtime {
         &self.handle
     }
 
+    /// Makes this runtime the current one on this thread until the guard drops. See
+    /// [`Handle::enter`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = tourbillon::Runtime::new().unwrap();
+    /// let sleep = {
+    ///     let _guard = rt.enter();
+    ///     tourbillon::time::sleep(Duration::from_millis(1))
+    /// };
+    /// rt.block_on(sleep);
+    /// ```
+    pub fn enter(&self) -> EnterGuard<'_> {
+        self.handle.enter()
+    }
+
     /// Statistics about this runtime.
     pub fn metrics(&self) -> RuntimeMetrics {
-        RuntimeMetrics {
-            handle: self.handle.clone(),
-        }
+        self.handle.metrics()
     }
 
     /// Shuts the runtime down, waiting at most `timeout` for worker threads and blocking calls

@@ -24,6 +24,15 @@ pub fn multi_thread() -> Runtime {
         .unwrap()
 }
 
+/// A multi-thread runtime with one worker: every task shares it, as on a current-thread runtime,
+/// but driven by a worker thread.
+pub fn one_worker() -> Runtime {
+    Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap()
+}
+
 pub fn current_thread() -> Runtime {
     Builder::new_current_thread().build().unwrap()
 }

@@ -7,6 +7,9 @@
 //! Connect follows mio's recipe: a non-blocking `connect(2)`, wait until writable, then
 //! `SO_ERROR` (`take_error`) says whether it failed; `peer_addr` failing with `NotConnected`
 //! means the writability was spurious, so clear it and wait again.
+//!
+//! [`TcpStream::poll_read_uninit`] reads into uninitialised memory with `read(2)` itself, for
+//! adapters whose buffers are `MaybeUninit` (hyper's); everything else goes through mio.
 
 use std::fmt;
 use std::io::{self, IoSlice, Read, Write};
@@ -162,6 +165,58 @@ impl TcpStream {
     /// ```
     pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.read_shared(buf).await
+    }
+
+    /// Polls a read into `buf`, which may be uninitialised: `read(2)` writes straight into it,
+    /// with no zero-filling first and no copy after. On `Ready(Ok(n))` the first `n` bytes of
+    /// `buf` are initialised and hold the data; the rest of `buf` is untouched (still
+    /// uninitialised if it was). `Ok(0)` means EOF (or `buf` is empty), as for
+    /// [`read`](Self::read).
+    ///
+    /// This is what adapters to `read_buf`-style APIs need (hyper's `ReadBufCursor`, tokio's
+    /// `ReadBuf`): `futures_io::AsyncRead` takes `&mut [u8]`, which must be initialised.
+    /// `Pending` registers the task of `cx` to be woken when the socket becomes readable.
+    ///
+    /// # Errors
+    /// As [`read`](Self::read).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::mem::MaybeUninit;
+    /// use tourbillon::net::{TcpListener, TcpStream};
+    ///
+    /// # tourbillon::block_on(async {
+    /// let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    /// let (mut server, _) = listener.accept().await?;
+    /// client.write_all(b"hello").await?;
+    ///
+    /// let mut buf = [MaybeUninit::<u8>::uninit(); 64];
+    /// let n = std::future::poll_fn(|cx| server.poll_read_uninit(cx, &mut buf)).await?;
+    /// // SAFETY: `poll_read_uninit` initialised the first `n` bytes.
+    /// let data = unsafe { &*(&buf[..n] as *const [MaybeUninit<u8>] as *const [u8]) };
+    /// assert_eq!(data, b"hello");
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    #[cfg(unix)]
+    pub fn poll_read_uninit(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut [std::mem::MaybeUninit<u8>],
+    ) -> Poll<io::Result<usize>> {
+        use std::os::fd::AsRawFd;
+        let len = buf.len();
+        self.io.poll_io_stream(cx, Direction::Read, len, |socket| {
+            // SAFETY: `buf` is valid for writes of `len` bytes for the whole call (we hold
+            // it `&mut`), and `read(2)` only writes to it, at most `len` bytes, never
+            // reading it: uninitialised memory is never read. The descriptor is the
+            // socket's own, open while `socket` is borrowed.
+            let n = unsafe { libc::read(socket.as_raw_fd(), buf.as_mut_ptr().cast(), len) };
+            // A negative return is an error in errno; otherwise `0 <= n <= len`.
+            usize::try_from(n).map_err(|_| io::Error::last_os_error())
+        })
     }
 
     /// Writes some of `buf`; returns how many bytes were written.
