@@ -112,6 +112,19 @@ impl RawTask {
         self.header().state.ref_inc();
     }
 
+    /// Has the task completed (with an output, a panic or a cancellation)?
+    pub(super) fn is_complete(self) -> bool {
+        self.header().state.load().is_complete()
+    }
+
+    /// `JoinHandle::abort` and `AbortHandle::abort`: marks the task cancelled and, if it is
+    /// idle, queues it (with a new reference) so a worker drops its future promptly.
+    pub(super) fn remote_abort(self) {
+        if self.header().state.transition_to_notified_and_cancel() {
+            self.schedule();
+        }
+    }
+
     /// Drops one reference, freeing the cell if it was the last.
     pub(super) fn drop_reference(self) {
         if self.header().state.ref_dec() {
