@@ -68,6 +68,15 @@ use std::ptr::NonNull;
 use std::task::{Context, Poll};
 
 /// A task's result: its output, or why there is none.
+///
+/// # Examples
+///
+/// ```
+/// tourbillon::block_on(async {
+///     let result: tourbillon::task::Result<u8> = tourbillon::spawn(async { 1 }).await;
+///     assert_eq!(result.unwrap(), 1);
+/// });
+/// ```
 pub type Result<T> = std::result::Result<T, JoinError>;
 
 pub use crate::runtime::spawn_blocking;

@@ -57,13 +57,66 @@ const LATE: Duration = Duration::from_millis(5);
 pub enum MissedTickBehavior {
     /// Keeps the schedule: the missed ticks complete one after the other without waiting,
     /// each returning its own instant, until the interval has caught up. The default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use tourbillon::time::{interval_at, MissedTickBehavior};
+    ///
+    /// tourbillon::block_on(async {
+    ///     let period = Duration::from_millis(10);
+    ///     // Started 35 ms ago: the ticks at +0, +10, +20 and +30 are all overdue.
+    /// #   let Some(start) = Instant::now().checked_sub(Duration::from_millis(35)) else { return };
+    ///     let mut interval = interval_at(start, period);
+    ///     assert_eq!(interval.missed_tick_behavior(), MissedTickBehavior::Burst);
+    ///     for k in 0..4 {
+    ///         assert_eq!(interval.tick().await, start + k * period);
+    ///     }
+    /// });
+    /// ```
     #[default]
     Burst,
     /// Restarts the schedule one period after the late tick was taken: ticks are never less
     /// than a period apart, and no longer on the original grid.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use tourbillon::time::{interval_at, MissedTickBehavior};
+    ///
+    /// tourbillon::block_on(async {
+    ///     let period = Duration::from_millis(10);
+    /// #   let Some(start) = Instant::now().checked_sub(Duration::from_millis(35)) else { return };
+    ///     let mut interval = interval_at(start, period);
+    ///     interval.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    ///     let before = Instant::now();
+    ///     assert_eq!(interval.tick().await, start); // 35 ms late
+    ///     assert!(interval.tick().await >= before + period);
+    /// });
+    /// ```
     Delay,
     /// Drops the missed ticks: the next tick is the first instant of the original grid
     /// (`start + n·period`) after the late tick was taken.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use tourbillon::time::{interval_at, MissedTickBehavior};
+    ///
+    /// tourbillon::block_on(async {
+    ///     let period = Duration::from_millis(10);
+    /// #   let Some(start) = Instant::now().checked_sub(Duration::from_millis(35)) else { return };
+    ///     let mut interval = interval_at(start, period);
+    ///     interval.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    ///     assert_eq!(interval.tick().await, start); // 35 ms late
+    ///     let next = interval.tick().await; // +40 ms, or a later grid instant
+    ///     assert!(next >= start + 4 * period);
+    ///     assert_eq!((next - start).as_nanos() % period.as_nanos(), 0);
+    /// });
+    /// ```
     Skip,
 }
 
