@@ -6,6 +6,7 @@ mod support;
 
 use futures_channel::oneshot;
 use std::collections::HashSet;
+use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 use support::{pending_counted, within_deadline};
@@ -275,5 +276,41 @@ fn spawn_on_from_outside_the_runtime() {
             total
         });
         assert_eq!(total, 45, "{name}");
+    });
+}
+
+#[test]
+fn a_panicking_task_is_joined_as_a_panic() {
+    on_each_flavor(|name, rt| {
+        rt.block_on(async {
+            let mut set = JoinSet::new();
+            set.spawn(async { panic!("boom") });
+            let error = set.join_next().await.unwrap().unwrap_err();
+            assert!(error.is_panic(), "{name}: {error}");
+            assert!(set.is_empty(), "{name}");
+        });
+    });
+}
+
+#[test]
+fn a_dropped_join_next_loses_no_result() {
+    on_each_flavor(|name, rt| {
+        rt.block_on(async {
+            let mut set = JoinSet::new();
+            let (open, gate) = oneshot::channel::<()>();
+            set.spawn(async move {
+                gate.await.unwrap();
+                "late"
+            });
+            // One poll registers this task's waker, then the join_next future is dropped.
+            let polled = std::future::poll_fn(|cx| {
+                let mut join = std::pin::pin!(set.join_next());
+                std::task::Poll::Ready(join.as_mut().poll(cx).is_pending())
+            })
+            .await;
+            assert!(polled, "{name}: the task cannot have finished yet");
+            open.send(()).unwrap();
+            assert_eq!(set.join_next().await.unwrap().unwrap(), "late", "{name}");
+        });
     });
 }
