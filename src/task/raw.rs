@@ -1,7 +1,8 @@
 //! `RawTask`: a type-erased pointer to a task cell, and the vtable that un-erases it.
 //!
 //! A `RawTask` is a plain copyable pointer; it owns nothing. The handles built on it
-//! (`Task`, `Notified`, `JoinHandle`, `Waker`) each own one reference and say so.
+//! (`Task`, `Notified`, `JoinHandle`, `AbortHandle`, `Waker`) each own one reference and say
+//! so.
 
 use super::core::{Cell, Header, Vtable};
 use super::harness::Harness;
