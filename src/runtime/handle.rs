@@ -75,6 +75,14 @@ impl fmt::Debug for EnterGuard<'_> {
 }
 
 /// [`Handle::try_current`] found no runtime.
+///
+/// # Examples
+///
+/// ```
+/// let error = tourbillon::Handle::try_current().unwrap_err();
+/// assert!(error.is_missing_context());
+/// println!("{error}"); // says where a runtime is expected
+/// ```
 #[derive(Debug)]
 pub struct TryCurrentError {
     thread_local_destroyed: bool,
@@ -167,6 +175,15 @@ impl Handle {
     }
 
     /// Spawns a task onto this runtime. See [`crate::spawn`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tourbillon::Runtime::new().unwrap();
+    /// let handle = rt.handle();
+    /// let task = handle.spawn(async { 40 + 2 });
+    /// assert_eq!(rt.block_on(task).unwrap(), 42);
+    /// ```
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -180,6 +197,14 @@ impl Handle {
 
     /// Runs a blocking closure on this runtime's blocking pool. See
     /// [`crate::task::spawn_blocking`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tourbillon::Runtime::new().unwrap();
+    /// let read = rt.handle().spawn_blocking(|| std::fs::metadata(".").is_ok());
+    /// assert!(rt.block_on(read).unwrap());
+    /// ```
     pub fn spawn_blocking<F, R>(&self, func: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
@@ -193,6 +218,20 @@ impl Handle {
     ///
     /// # Panics
     /// From a thread that already drives a runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tourbillon::Runtime::new().unwrap();
+    /// let handle = rt.handle().clone();
+    /// // Another thread drives a future with the same runtime current.
+    /// let answer = std::thread::spawn(move || {
+    ///     handle.block_on(async { tourbillon::spawn(async { 6 * 7 }).await.unwrap() })
+    /// })
+    /// .join()
+    /// .unwrap();
+    /// assert_eq!(answer, 42);
+    /// ```
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let _in_runtime = context::enter_runtime();
         let _current = context::set_current(self);
@@ -265,11 +304,28 @@ impl TryCurrentError {
     }
 
     /// Was the thread's context already destroyed (the thread is exiting)?
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let error = tourbillon::Handle::try_current().unwrap_err();
+    /// // An ordinary thread outside any runtime: the context exists, it is just empty.
+    /// assert!(!error.is_thread_local_destroyed());
+    /// ```
     pub fn is_thread_local_destroyed(&self) -> bool {
         self.thread_local_destroyed
     }
 
     /// Was the call made outside any runtime?
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(tourbillon::Handle::try_current().unwrap_err().is_missing_context());
+    /// tourbillon::block_on(async {
+    ///     assert!(tourbillon::Handle::try_current().is_ok());
+    /// });
+    /// ```
     pub fn is_missing_context(&self) -> bool {
         !self.thread_local_destroyed
     }

@@ -63,6 +63,17 @@ pub struct Runtime {
 }
 
 /// Statistics about a runtime, for tests, dashboards and benchmarks.
+///
+/// # Examples
+///
+/// ```
+/// let rt = tourbillon::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+/// let metrics = rt.metrics();
+/// assert_eq!(metrics.num_workers(), 2);
+/// let task = rt.spawn(std::future::pending::<()>());
+/// assert_eq!(metrics.num_alive_tasks(), 1);
+/// task.abort();
+/// ```
 #[derive(Debug, Clone)]
 pub struct RuntimeMetrics {
     handle: Handle,
@@ -73,6 +84,14 @@ impl Runtime {
     ///
     /// # Errors
     /// If the reactor cannot be created or a worker thread cannot be spawned.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tourbillon::Runtime::new()?;
+    /// assert_eq!(rt.block_on(async { "ready" }), "ready");
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn new() -> std::io::Result<Runtime> {
         Builder::new_multi_thread().build()
     }
@@ -126,6 +145,14 @@ impl Runtime {
     }
 
     /// Runs a blocking closure on the blocking pool. See [`crate::task::spawn_blocking`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tourbillon::Runtime::new().unwrap();
+    /// let sum = rt.spawn_blocking(|| (1..=100u32).sum::<u32>());
+    /// assert_eq!(rt.block_on(sum).unwrap(), 5050);
+    /// ```
     pub fn spawn_blocking<F, R>(&self, func: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
@@ -135,6 +162,17 @@ impl Runtime {
     }
 
     /// A handle to this runtime, to spawn onto it from elsewhere.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tourbillon::Runtime::new().unwrap();
+    /// let handle = rt.handle().clone();
+    /// let task = std::thread::spawn(move || handle.spawn(async { "from a plain thread" }))
+    ///     .join()
+    ///     .unwrap();
+    /// assert_eq!(rt.block_on(task).unwrap(), "from a plain thread");
+    /// ```
     pub fn handle(&self) -> &Handle {
         &self.handle
     }
@@ -159,6 +197,13 @@ impl Runtime {
     }
 
     /// Statistics about this runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tourbillon::Builder::new_current_thread().build().unwrap();
+    /// assert_eq!(rt.metrics().num_workers(), 1);
+    /// ```
     pub fn metrics(&self) -> RuntimeMetrics {
         self.handle.metrics()
     }
@@ -285,6 +330,15 @@ impl std::fmt::Debug for Runtime {
 
 impl RuntimeMetrics {
     /// Worker threads (1 for the current-thread scheduler).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tourbillon::Builder::new_multi_thread().worker_threads(3).build().unwrap();
+    /// assert_eq!(rt.metrics().num_workers(), 3);
+    /// let rt = tourbillon::Builder::new_current_thread().build().unwrap();
+    /// assert_eq!(rt.metrics().num_workers(), 1);
+    /// ```
     pub fn num_workers(&self) -> usize {
         match &self.handle.scheduler {
             handle::Scheduler::MultiThread(s) => s.num_workers(),
@@ -293,6 +347,22 @@ impl RuntimeMetrics {
     }
 
     /// Tasks spawned and not yet completed (blocking calls not included).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tourbillon::Builder::new_current_thread().build().unwrap();
+    /// let metrics = rt.metrics();
+    /// let pending = rt.spawn(std::future::pending::<()>());
+    /// let done = rt.spawn(async {});
+    /// rt.block_on(done).unwrap();
+    /// assert_eq!(metrics.num_alive_tasks(), 1, "the pending task");
+    /// pending.abort();
+    /// rt.block_on(async {
+    ///     assert!(pending.await.unwrap_err().is_cancelled());
+    /// });
+    /// assert_eq!(metrics.num_alive_tasks(), 0);
+    /// ```
     pub fn num_alive_tasks(&self) -> usize {
         match &self.handle.scheduler {
             handle::Scheduler::MultiThread(s) => s.owned.alive(),

@@ -2,7 +2,9 @@
 
 #![allow(dead_code)] // each test file uses a different subset
 
-use std::sync::mpsc;
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
 use tourbillon::net::{TcpListener, TcpStream};
@@ -105,4 +107,22 @@ pub fn every_flavor() -> Vec<(&'static str, Runtime)> {
         ("multi_thread(1)", workers(1)),
         ("multi_thread(2)", workers(2)),
     ]
+}
+
+/// Counts its drops in the shared counter.
+pub struct DropCounter(pub Arc<AtomicUsize>);
+
+impl Drop for DropCounter {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, SeqCst);
+    }
+}
+
+/// A future that stays pending and counts its drop in `drops`.
+pub fn pending_counted(drops: &Arc<AtomicUsize>) -> impl Future<Output = ()> + Send + 'static {
+    let counter = DropCounter(drops.clone());
+    async move {
+        let _counter = counter;
+        std::future::pending::<()>().await;
+    }
 }

@@ -53,7 +53,29 @@ pub struct ReadHalf<'a> {
 ///
 /// # Examples
 ///
-/// See [`ReadHalf`].
+/// ```
+/// use tourbillon::net::{TcpListener, TcpStream};
+///
+/// # tourbillon::block_on(async {
+/// let listener = TcpListener::bind("127.0.0.1:0").await?;
+/// let mut client = TcpStream::connect(listener.local_addr()?).await?;
+/// let (mut server, _) = listener.accept().await?;
+///
+/// let (_reader, mut writer) = client.split();
+/// writer.write_all(b"one-way").await?;
+/// writer.shutdown()?; // the server reads EOF after the message
+/// let mut buf = [0; 16];
+/// let mut got = 0;
+/// loop {
+///     match server.read(&mut buf[got..]).await? {
+///         0 => break,
+///         n => got += n,
+///     }
+/// }
+/// assert_eq!(&buf[..got], b"one-way");
+/// # std::io::Result::Ok(())
+/// # }).unwrap();
+/// ```
 pub struct WriteHalf<'a> {
     stream: &'a TcpStream,
 }
@@ -97,7 +119,32 @@ pub struct OwnedReadHalf {
 ///
 /// # Examples
 ///
-/// See [`OwnedReadHalf`].
+/// ```
+/// use tourbillon::net::{TcpListener, TcpStream};
+///
+/// # tourbillon::block_on(async {
+/// let listener = TcpListener::bind("127.0.0.1:0").await?;
+/// let client = TcpStream::connect(listener.local_addr()?).await?;
+/// let (mut server, _) = listener.accept().await?;
+///
+/// let (_reader, mut writer) = client.into_split();
+/// let writing = tourbillon::spawn(async move {
+///     writer.write_all(b"from a task").await
+///     // `writer` is dropped here: the server reads EOF, though `_reader` lives on
+/// });
+/// writing.await??;
+/// let mut buf = [0; 32];
+/// let mut got = 0;
+/// loop {
+///     match server.read(&mut buf[got..]).await? {
+///         0 => break,
+///         n => got += n,
+///     }
+/// }
+/// assert_eq!(&buf[..got], b"from a task");
+/// # std::io::Result::Ok(())
+/// # }).unwrap();
+/// ```
 pub struct OwnedWriteHalf {
     stream: Arc<TcpStream>,
 }
@@ -116,9 +163,34 @@ impl OwnedReadHalf {
     }
 }
 
-/// The inherent methods of a read half: the stream's, for one direction.
+/// A runnable example for a method of a half: a connected loopback pair (`stream`, the side
+/// that is split, and `peer`), the split written as `$split`, then `$body`. One example serves
+/// both the borrowed and the owned halves, each with its own split.
+macro_rules! half_example {
+    ($split:literal, $body:literal) => {
+        concat!(
+            "```\n",
+            "# use tourbillon::net::{TcpListener, TcpStream};\n",
+            "# tourbillon::block_on(async {\n",
+            "# let listener = TcpListener::bind(\"127.0.0.1:0\").await?;\n",
+            "# #[allow(unused_mut)]\n",
+            "# let mut stream = TcpStream::connect(listener.local_addr()?).await?;\n",
+            "# #[allow(unused_mut, unused_variables)]\n",
+            "# let (mut peer, _) = listener.accept().await?;\n",
+            $split,
+            "\n",
+            $body,
+            "\n# std::io::Result::Ok(())\n",
+            "# }).unwrap();\n",
+            "```"
+        )
+    };
+}
+
+/// The inherent methods of a read half: the stream's, for one direction. `$split` makes the
+/// half, named `reader`, for the examples.
 macro_rules! read_half_methods {
-    () => {
+    ($split:literal) => {
         /// Reads into `buf`, as [`TcpStream::read`]: `Ok(0)` is EOF.
         ///
         /// # Errors
@@ -126,7 +198,11 @@ macro_rules! read_half_methods {
         ///
         /// # Examples
         ///
-        /// See the type's example.
+        #[doc = half_example!($split, "# let mut reader = reader;
+peer.write_all(b\"hi\").await?;
+let mut buf = [0; 2];
+let n = reader.read(&mut buf).await?;
+assert!(n > 0 && buf[..n] == b\"hi\"[..n]);")]
         pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
             self.stream.read_shared(buf).await
         }
@@ -138,7 +214,7 @@ macro_rules! read_half_methods {
         ///
         /// # Examples
         ///
-        /// See the type's example.
+        #[doc = half_example!($split, "assert_eq!(reader.peer_addr()?, listener.local_addr()?);")]
         pub fn peer_addr(&self) -> io::Result<SocketAddr> {
             self.stream.peer_addr()
         }
@@ -150,16 +226,17 @@ macro_rules! read_half_methods {
         ///
         /// # Examples
         ///
-        /// See the type's example.
+        #[doc = half_example!($split, "assert_eq!(reader.local_addr()?, peer.peer_addr()?);")]
         pub fn local_addr(&self) -> io::Result<SocketAddr> {
             self.stream.local_addr()
         }
     };
 }
 
-/// The inherent methods of a write half: the stream's, for one direction.
+/// The inherent methods of a write half: the stream's, for one direction. `$split` makes the
+/// half, named `writer`, for the examples.
 macro_rules! write_half_methods {
-    () => {
+    ($split:literal) => {
         /// Writes some of `buf`, as [`TcpStream::write`].
         ///
         /// # Errors
@@ -167,7 +244,8 @@ macro_rules! write_half_methods {
         ///
         /// # Examples
         ///
-        /// See the type's example.
+        #[doc = half_example!($split, "let n = writer.write(b\"hello\").await?;
+assert!(0 < n && n <= 5);")]
         pub async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
             self.stream.write_shared(buf).await
         }
@@ -179,7 +257,13 @@ macro_rules! write_half_methods {
         ///
         /// # Examples
         ///
-        /// See the type's example.
+        #[doc = half_example!($split, "writer.write_all(b\"hello\").await?;
+let mut buf = [0; 5];
+{
+    use futures_util::io::AsyncReadExt; // in a block: its `split` would hide the stream's
+    peer.read_exact(&mut buf).await?;
+}
+assert_eq!(&buf, b\"hello\");")]
         pub async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
             self.stream.write_all_shared(buf).await
         }
@@ -191,7 +275,8 @@ macro_rules! write_half_methods {
         ///
         /// # Examples
         ///
-        /// See the type's example.
+        #[doc = half_example!($split, "writer.write_all(b\"sent\").await?;
+writer.flush().await?; // nothing is buffered: a no-op")]
         pub async fn flush(&mut self) -> io::Result<()> {
             Ok(())
         }
@@ -203,7 +288,14 @@ macro_rules! write_half_methods {
         ///
         /// # Examples
         ///
-        /// See the type's example.
+        #[doc = half_example!($split, "writer.write_all(b\"bye\").await?;
+writer.shutdown()?;
+let mut all = Vec::new();
+{
+    use futures_util::io::AsyncReadExt; // in a block: its `split` would hide the stream's
+    peer.read_to_end(&mut all).await?;
+}
+assert_eq!(all, b\"bye\");")]
         pub fn shutdown(&self) -> io::Result<()> {
             self.stream.shutdown(Shutdown::Write)
         }
@@ -211,11 +303,11 @@ macro_rules! write_half_methods {
 }
 
 impl ReadHalf<'_> {
-    read_half_methods!();
+    read_half_methods!("let (reader, _writer) = stream.split();");
 }
 
 impl OwnedReadHalf {
-    read_half_methods!();
+    read_half_methods!("let (reader, _writer) = stream.into_split();");
 }
 
 delegate_async_read!(ReadHalf<'_>, half => half.stream);
@@ -236,11 +328,11 @@ impl OwnedWriteHalf {
 }
 
 impl WriteHalf<'_> {
-    write_half_methods!();
+    write_half_methods!("let (_reader, mut writer) = stream.split();");
 }
 
 impl OwnedWriteHalf {
-    write_half_methods!();
+    write_half_methods!("let (_reader, mut writer) = stream.into_split();");
 }
 
 impl Drop for OwnedWriteHalf {

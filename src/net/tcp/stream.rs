@@ -335,7 +335,16 @@ impl TcpStream {
     ///
     /// # Examples
     ///
-    /// See [`set_nodelay`](Self::set_nodelay).
+    /// ```
+    /// # use tourbillon::net::{TcpListener, TcpStream};
+    /// # tourbillon::block_on(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let stream = TcpStream::connect(listener.local_addr()?).await?;
+    /// stream.set_nodelay(true)?;
+    /// assert!(stream.nodelay()?);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub fn nodelay(&self) -> io::Result<bool> {
         self.io.get_ref().nodelay()
     }
