@@ -23,7 +23,7 @@
 
 pub(crate) mod loom;
 
-pub(crate) mod io;
+pub mod io;
 pub mod net;
 pub mod runtime;
 pub(crate) mod scheduler;

@@ -19,13 +19,16 @@
 //!    EOF, an error) is returned as is and leaves the readiness set.
 //! 4. **Owner or shared.** [`poll_io`](Registered::poll_io) and its stream variants
 //!    wait in the direction's owner slot: for callers that hold the only right to it (`&mut`).
-//!    [`async_io_shared`](Registered::async_io_shared) waits in a slot of its own, so any number
-//!    of tasks may await it at once through `&self` (see `waiters`).
+//!    [`async_io_shared`](Registered::async_io_shared) and
+//!    [`ready_shared`](Registered::ready_shared) (`AsyncFd`'s guards) wait in a slot of their
+//!    own, so any number of tasks may await them at once through `&self` (see `waiters`).
 //! 5. Dropping a `Registered` deregisters the source, then closes it. Once the runtime has shut
 //!    down, operations fail with an error saying so.
 
 use std::future::poll_fn;
 use std::io;
+use std::mem::ManuallyDrop;
+use std::ptr;
 use std::task::{ready, Context, Poll};
 
 use super::driver::{runtime_gone, Handle};
@@ -79,6 +82,32 @@ impl<S: mio::event::Source, P: Registrar> Registered<S, P> {
     /// The source, for syscalls that need no readiness (addresses, options, `shutdown`).
     pub(crate) fn get_ref(&self) -> &S {
         &self.io
+    }
+
+    /// The source, mutably (for `AsyncFd::get_mut`).
+    pub(crate) fn get_mut(&mut self) -> &mut S {
+        &mut self.io
+    }
+
+    /// Deregisters the source and hands it back, still open (rule 5 without the close).
+    pub(crate) fn into_inner(self) -> S {
+        let mut this = ManuallyDrop::new(self);
+        let Registered {
+            io, handle, token, ..
+        } = &mut *this;
+        // A failure means the OS already forgot the source; the slot is released either way.
+        let _ = handle.deregister(io, *token);
+        // SAFETY: `this` is never used again and its destructor never runs (`ManuallyDrop`), so
+        // each field is moved out exactly once: `io` is returned, the other two are dropped here.
+        let (io, handle, scheduled_io) = unsafe {
+            (
+                ptr::read(&this.io),
+                ptr::read(&this.handle),
+                ptr::read(&this.scheduled_io),
+            )
+        };
+        drop((handle, scheduled_io));
+        io
     }
 
     /// The reactor this source is registered with (accepted streams join their listener's).
@@ -176,6 +205,22 @@ impl<S: mio::event::Source, P: Registrar> Registered<S, P> {
                 }
                 Err(e) => return Poll::Ready(Err(e)),
             }
+        }
+    }
+
+    /// [`poll_ready`](Self::poll_ready) as a future for methods that take `&self`: waits in a
+    /// slot of its own (rule 4), so any number of tasks may wait at once.
+    pub(crate) async fn ready_shared(&self, direction: Direction) -> io::Result<ReadyEvent> {
+        let mut waiter = SharedWaiter::new(&self.scheduled_io, direction);
+        let event = poll_fn(|cx| {
+            ready!(crate::task::coop::poll_proceed(cx));
+            waiter.poll_ready(cx)
+        })
+        .await;
+        if event.is_shutdown() {
+            Err(runtime_gone())
+        } else {
+            Ok(event)
         }
     }
 
