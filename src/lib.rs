@@ -27,6 +27,8 @@ pub mod io;
 pub mod net;
 pub mod runtime;
 pub(crate) mod scheduler;
+#[cfg(all(unix, not(loom)))]
+pub mod signal;
 pub mod task;
 pub mod time;
 

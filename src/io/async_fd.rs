@@ -20,6 +20,7 @@
 use std::fmt;
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
+use std::task::{ready, Context, Poll};
 
 use super::registration::Registered;
 use super::scheduled_io::{Direction, ReadyEvent};
@@ -203,6 +204,70 @@ impl<T: AsRawFd> AsyncFd<T> {
     /// ```
     pub async fn writable(&self) -> io::Result<AsyncFdReadyGuard<'_, T>> {
         self.ready(Direction::Write).await
+    }
+
+    /// Polls for read readiness: [`readable`](Self::readable) for callers that write their own
+    /// futures. It waits in the direction's single owner slot, so only the task that polled
+    /// last is woken; tasks sharing one `AsyncFd` use `readable` instead.
+    ///
+    /// # Errors
+    /// The runtime has shut down.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// # tourbillon::block_on(async {
+    /// let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// let a = tourbillon::io::AsyncFd::new(a)?;
+    /// let guard = poll_fn(|cx| a.poll_read_ready(cx)).await?;
+    /// guard.retain_ready();
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub fn poll_read_ready<'a>(
+        &'a self,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<AsyncFdReadyGuard<'a, T>>> {
+        self.poll_ready(cx, Direction::Read)
+    }
+
+    /// Polls for write readiness, as [`poll_read_ready`](Self::poll_read_ready) does for reads.
+    ///
+    /// # Errors
+    /// The runtime has shut down.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// # tourbillon::block_on(async {
+    /// let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// let a = tourbillon::io::AsyncFd::new(a)?;
+    /// let guard = poll_fn(|cx| a.poll_write_ready(cx)).await?;
+    /// guard.retain_ready();
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub fn poll_write_ready<'a>(
+        &'a self,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<AsyncFdReadyGuard<'a, T>>> {
+        self.poll_ready(cx, Direction::Write)
+    }
+
+    fn poll_ready(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+    ) -> Poll<io::Result<AsyncFdReadyGuard<'_, T>>> {
+        let event = ready!(self.io.poll_ready(cx, direction))?;
+        Poll::Ready(Ok(AsyncFdReadyGuard {
+            async_fd: self,
+            event: Some(event),
+        }))
     }
 
     async fn ready(&self, direction: Direction) -> io::Result<AsyncFdReadyGuard<'_, T>> {

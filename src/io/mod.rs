@@ -49,6 +49,8 @@ pub(crate) use driver::{Driver, Handle};
 pub(crate) use poller::DEFAULT_MAX_EVENTS_PER_TICK;
 pub(crate) use registration::Registered;
 pub(crate) use scheduled_io::Direction;
+#[cfg(all(unix, not(loom)))]
+pub(crate) use waiters::DirectionWaiters;
 
 #[cfg(all(test, not(loom)))]
 mod tests;
