@@ -26,7 +26,7 @@
 //!    down, operations fail with an error saying so.
 
 use std::future::poll_fn;
-use std::io;
+use std::io::{self, Read, Write};
 use std::mem::ManuallyDrop;
 use std::ptr;
 use std::task::{ready, Context, Poll};
@@ -242,6 +242,61 @@ impl<S: mio::event::Source, P: Registrar> Registered<S, P> {
     /// Clears the readiness `event` saw, unless a newer event arrived since.
     pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
         self.scheduled_io.clear_readiness(event);
+    }
+}
+
+// === the byte-stream paths (TCP and Unix streams, and their halves) ===
+
+impl<S: mio::event::Source> Registered<S>
+where
+    for<'a> &'a S: Read + Write,
+{
+    /// One `read(2)` into `buf`, waiting in the read owner slot (rules 1-4).
+    pub(crate) fn poll_read(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let len = buf.len();
+        self.poll_io_stream(cx, Direction::Read, len, |mut io| io.read(buf))
+    }
+
+    /// One `write(2)` of `buf`, waiting in the write owner slot (rules 1-4).
+    pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.poll_io_stream(cx, Direction::Write, buf.len(), |mut io| io.write(buf))
+    }
+
+    /// One `writev(2)` of `bufs`, waiting in the write owner slot (rules 1, 2, 4).
+    pub(crate) fn poll_write_vectored(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_io(cx, Direction::Write, |mut io| io.write_vectored(bufs))
+    }
+
+    /// [`poll_read`](Self::poll_read) as a future.
+    pub(crate) async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        let len = buf.len();
+        self.async_io_stream(Direction::Read, len, |mut io| io.read(buf))
+            .await
+    }
+
+    /// [`poll_write`](Self::poll_write) as a future.
+    pub(crate) async fn write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.async_io_stream(Direction::Write, buf.len(), |mut io| io.write(buf))
+            .await
+    }
+
+    /// Writes all of `buf`; `WriteZero` if the socket takes no more bytes.
+    pub(crate) async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            match self.write(buf).await? {
+                0 => return Err(io::ErrorKind::WriteZero.into()),
+                n => buf = &buf[n..],
+            }
+        }
+        Ok(())
     }
 }
 
