@@ -172,6 +172,27 @@ impl<S: mio::event::Source, P: Registrar> Registered<S, P> {
         .await
     }
 
+    /// One attempt, no wait: `WouldBlock` at once if the direction is known drained (rule 2),
+    /// else `op`, clearing the readiness if it returns `WouldBlock` (rule 1's tick check).
+    pub(crate) fn try_io<R>(
+        &self,
+        direction: Direction,
+        op: impl FnOnce(&S) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let event = self.scheduled_io.ready_event(direction);
+        if event.is_shutdown() {
+            return Err(runtime_gone());
+        }
+        if !event.is_ready() {
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
+        let result = op(&self.io);
+        if matches!(&result, Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
+            self.scheduled_io.clear_readiness(event);
+        }
+        result
+    }
+
     /// The try-then-wait loop (rules 1-3); `wait` registers the task in its slot, `drained`
     /// says whether a successful result proves the direction drained (rule 3).
     fn poll_io_with<R>(
