@@ -202,8 +202,8 @@ impl Signal {
     /// Waits for the signal: completes once for every signal raised since the previous `recv`
     /// (or since [`signal`] returned); several raised in between may complete it only once.
     ///
-    /// Returns `None` once the runtime the listener was made in has shut down: no signal will
-    /// be heard through it again.
+    /// Returns `None` instead of waiting once the runtime the listener was made in has shut
+    /// down: its reactor will never wake it again.
     ///
     /// # Examples
     ///
