@@ -88,6 +88,34 @@ fn two_listeners_both_hear_one_signal() {
     }
 }
 
+/// Listener `b` waits in its own task; listener `a`, made before the raise and first polled
+/// after it, drains the self-pipe at that first poll (a new registration counts as ready). On the current-thread runtime no reactor turn runs in between,
+/// so `b`'s own readiness edge is gone by the time the reactor looks (the pipe is empty
+/// again): only the broadcast that `a`'s drain sends can wake `b`.
+#[test]
+fn the_listener_that_drains_wakes_the_others() {
+    let signum = realtime(5);
+    for (name, flavor) in FLAVORS {
+        within_deadline(move || {
+            flavor().block_on(async move {
+                let mut b = signal(SignalKind::from_raw(signum)).unwrap();
+                let (started, is_started) = futures_channel::oneshot::channel();
+                let waiting = tourbillon::spawn(async move {
+                    let mut recv = pin!(b.recv());
+                    assert!(is_pending(recv.as_mut()).await, "no signal was raised yet");
+                    started.send(()).unwrap();
+                    recv.await
+                });
+                is_started.await.unwrap();
+                let mut a = signal(SignalKind::from_raw(signum)).unwrap();
+                raise(signum);
+                assert_eq!(a.recv().await, Some(()), "{name}");
+                assert_eq!(waiting.await.unwrap(), Some(()), "{name}");
+            })
+        });
+    }
+}
+
 #[test]
 fn a_signal_raised_before_any_listener_polls_is_delivered() {
     for (name, flavor) in FLAVORS {
