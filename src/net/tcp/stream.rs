@@ -1,8 +1,9 @@
 //! [`TcpStream`]: a connected TCP socket.
 //!
-//! The read and write paths are written once, on `&TcpStream` (mio sockets are `Read` and
-//! `Write` through `&`); the stream's `&mut self` methods and both kinds of halves call them.
-//! `&mut self` (or owning a half) is what keeps to one reader and one writer at a time.
+//! The read and write paths are the registration's stream paths (`Registered::poll_read` and
+//! its siblings, which `UnixStream` runs too), reached through `&TcpStream`; the stream's
+//! `&mut self` methods and both kinds of halves call them. `&mut self` (or owning a half) is
+//! what keeps to one reader and one writer at a time.
 //!
 //! Connect follows mio's recipe: a non-blocking `connect(2)`, wait until writable, then
 //! `SO_ERROR` (`take_error`) says whether it failed; `peer_addr` failing with `NotConnected`
@@ -381,9 +382,7 @@ impl TcpStream {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        let len = buf.len();
-        self.io
-            .poll_io_stream(cx, Direction::Read, len, |mut socket| socket.read(buf))
+        self.io.poll_read(cx, buf)
     }
 
     pub(super) fn poll_write_shared(
@@ -391,10 +390,7 @@ impl TcpStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.io
-            .poll_io_stream(cx, Direction::Write, buf.len(), |mut socket| {
-                socket.write(buf)
-            })
+        self.io.poll_write(cx, buf)
     }
 
     pub(super) fn poll_write_vectored_shared(
@@ -402,9 +398,7 @@ impl TcpStream {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.io.poll_io(cx, Direction::Write, |mut socket| {
-            socket.write_vectored(bufs)
-        })
+        self.io.poll_write_vectored(cx, bufs)
     }
 
     pub(super) fn poll_close_shared(&self) -> Poll<io::Result<()>> {
@@ -412,26 +406,15 @@ impl TcpStream {
     }
 
     pub(super) async fn read_shared(&self, buf: &mut [u8]) -> io::Result<usize> {
-        let len = buf.len();
-        self.io
-            .async_io_stream(Direction::Read, len, |mut socket| socket.read(buf))
-            .await
+        self.io.read(buf).await
     }
 
     pub(super) async fn write_shared(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io
-            .async_io_stream(Direction::Write, buf.len(), |mut socket| socket.write(buf))
-            .await
+        self.io.write(buf).await
     }
 
-    pub(super) async fn write_all_shared(&self, mut buf: &[u8]) -> io::Result<()> {
-        while !buf.is_empty() {
-            match self.write_shared(buf).await? {
-                0 => return Err(io::ErrorKind::WriteZero.into()),
-                n => buf = &buf[n..],
-            }
-        }
-        Ok(())
+    pub(super) async fn write_all_shared(&self, buf: &[u8]) -> io::Result<()> {
+        self.io.write_all(buf).await
     }
 }
 
