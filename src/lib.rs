@@ -25,10 +25,12 @@
 
 pub(crate) mod loom;
 
-pub(crate) mod io;
+pub mod io;
 pub mod net;
 pub mod runtime;
 pub(crate) mod scheduler;
+#[cfg(all(unix, not(loom)))]
+pub mod signal;
 pub mod task;
 pub mod time;
 

@@ -39,6 +39,23 @@ pub fn current_thread() -> Runtime {
     Builder::new_current_thread().build().unwrap()
 }
 
+pub fn multi_thread_one_worker() -> Runtime {
+    Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap()
+}
+
+/// A runtime flavor by name, for tests that run one scenario on each.
+pub type Flavor = (&'static str, fn() -> Runtime);
+
+/// Current-thread, two workers, one worker.
+pub const FLAVORS: [Flavor; 3] = [
+    ("current_thread", current_thread),
+    ("multi_thread(2)", multi_thread),
+    ("multi_thread(1)", multi_thread_one_worker),
+];
+
 /// The number of file descriptors this process has open.
 pub fn open_fds() -> usize {
     // `read_dir` holds one descriptor of its own while it lists: the same in every call.
