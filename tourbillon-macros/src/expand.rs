@@ -123,25 +123,27 @@ fn typed_future(ty: TokenStream, block: &syn::Block) -> TokenStream {
     }
 }
 
-/// What stands in for the fn when the attribute is rejected: the same signature, not `async`,
-/// no `#[test]`, no arguments (a `main` with some would add its own error) and a body that is
-/// never run, so the attribute's error is the only one.
+/// What stands in for the fn when the attribute is rejected: the same signature but not
+/// `async`, no `#[test]`, and a body that is never run, so the attribute's error is the only one
+/// (a `main` also loses its arguments, which would be an error of their own).
 fn placeholder(mut function: ItemFn) -> TokenStream {
     function.sig.asyncness = None;
-    function.sig.inputs.clear();
+    if function.sig.ident == "main" {
+        function.sig.inputs.clear();
+    }
     let ItemFn {
         attrs, vis, sig, ..
     } = function;
     quote! {
         #(#attrs)*
-        #[allow(dead_code)]
+        #[allow(unused)]
         #vis #sig {
             ::core::unreachable!("rejected by #[tourbillon]")
         }
     }
 }
 
-/// Whether a type mentions `impl Trait`, which `dyn Future<Output = ...>` cannot name.
+/// Whether a type mentions `impl Trait`, which the type of a `let` cannot.
 fn mentions_impl_trait(tokens: TokenStream) -> bool {
     tokens.into_iter().any(|tree| match tree {
         TokenTree::Ident(ident) => ident == "impl",
