@@ -66,15 +66,7 @@ impl Config {
                     set_once(&mut worker_threads, &arg, (n, arg.span()))?
                 }
                 "crate" => set_once(&mut crate_path, &arg, parse_crate_path(&arg.value)?)?,
-                _ => {
-                    return Err(syn::Error::new_spanned(
-                        &arg.path,
-                        format!(
-                            "unknown argument `{name}`; expected `flavor`, `worker_threads` or \
-                             `crate`"
-                        ),
-                    ))
-                }
+                _ => return Err(unknown_argument(&arg.path, &name)),
             }
         }
         let mut config = Config::default_for(entry);
@@ -117,6 +109,13 @@ fn arg_name(path: &Path) -> syn::Result<String> {
     }
 }
 
+fn unknown_argument(path: &Path, name: &str) -> syn::Error {
+    syn::Error::new_spanned(
+        path,
+        format!("unknown argument `{name}`; expected `flavor`, `worker_threads` or `crate`"),
+    )
+}
+
 /// Stores the value of an argument, or fails on the second occurrence of its name.
 fn set_once<T>(slot: &mut Option<T>, arg: &MetaNameValue, value: T) -> syn::Result<()> {
     if slot.is_some() {
@@ -147,9 +146,7 @@ fn bare_word(entry: Entry, path: &Path) -> syn::Error {
         name @ ("flavor" | "worker_threads" | "crate") => {
             format!("`{name}` needs a value: `{name} = ...`")
         }
-        name => {
-            format!("unknown argument `{name}`; expected `flavor`, `worker_threads` or `crate`")
-        }
+        name => return unknown_argument(path, name),
     };
     syn::Error::new_spanned(path, message)
 }
