@@ -1,6 +1,7 @@
 //! tokio's synchronisation types run on tourbillon: `tokio::sync::{mpsc, oneshot, Mutex,
 //! Notify}` need only the waker protocol, not tokio's runtime. Each is driven across tasks and
-//! across a plain thread, on both flavors, with no tokio runtime anywhere (asserted).
+//! across a plain thread, on every flavor (current-thread, multi-thread with one and two
+//! workers), with no tokio runtime anywhere (asserted).
 //!
 //! README.md ("Coming from tokio") points here.
 
@@ -9,45 +10,15 @@ mod support;
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot, Mutex, Notify};
-use tourbillon::Runtime;
 
-use support::within_deadline;
-
-/// A flavor's name and how to build it.
-type Flavor = (&'static str, fn() -> Runtime);
-
-/// Every flavor the tests run on.
-fn runtimes() -> [Flavor; 2] {
-    [
-        ("current_thread", support::current_thread),
-        ("multi_thread(2)", support::multi_thread),
-    ]
-}
-
-/// Runs `body` on each flavor, under the watchdog, with no tokio runtime anywhere.
-fn on_each_flavor<F: std::future::Future<Output = ()> + 'static>(body: fn(&'static str) -> F) {
-    for (flavor, runtime) in runtimes() {
-        within_deadline(move || {
-            runtime().block_on(async move {
-                assert_no_tokio_runtime(flavor);
-                body(flavor).await;
-            })
-        });
-    }
-}
-
-fn assert_no_tokio_runtime(context: &str) {
-    assert!(
-        tokio::runtime::Handle::try_current().is_err(),
-        "{context}: a tokio runtime is running"
-    );
-}
+use support::{assert_no_tokio_runtime, block_on_every_flavor};
 
 const MESSAGES: u64 = 200;
 
 #[test]
 fn mpsc_from_tasks_and_a_thread() {
-    on_each_flavor(|flavor| async move {
+    block_on_every_flavor("tokio mpsc", |flavor| async move {
+        assert_no_tokio_runtime(flavor);
         // Capacity 2: the senders keep finding the channel full and wait to be woken.
         let (tx, mut rx) = mpsc::channel::<(u64, u64)>(2);
         let mut senders = Vec::new();
@@ -88,7 +59,8 @@ fn mpsc_from_tasks_and_a_thread() {
 
 #[test]
 fn oneshot_across_tasks_and_from_a_thread() {
-    on_each_flavor(|flavor| async move {
+    block_on_every_flavor("tokio oneshot", |flavor| async move {
+        assert_no_tokio_runtime(flavor);
         // Task to task.
         let (tx, rx) = oneshot::channel();
         let receiver = tourbillon::spawn(async move {
@@ -121,7 +93,8 @@ fn oneshot_across_tasks_and_from_a_thread() {
 fn mutex_held_across_awaits_by_tasks_and_a_thread() {
     const TASKS: u64 = 4;
     const ROUNDS: u64 = 50;
-    on_each_flavor(|flavor| async move {
+    block_on_every_flavor("tokio Mutex", |flavor| async move {
+        assert_no_tokio_runtime(flavor);
         let counter = Arc::new(Mutex::new(0u64));
         let mut tasks = Vec::new();
         for _ in 0..TASKS {
@@ -155,7 +128,8 @@ fn mutex_held_across_awaits_by_tasks_and_a_thread() {
 #[test]
 fn notify_ping_pong_between_tasks_and_with_a_thread() {
     const ROUNDS: usize = 100;
-    on_each_flavor(|flavor| async move {
+    block_on_every_flavor("tokio Notify", |flavor| async move {
+        assert_no_tokio_runtime(flavor);
         // Task to task: each side waits for the other's notification, ROUNDS times.
         let ping = Arc::new(Notify::new());
         let pong = Arc::new(Notify::new());
