@@ -243,6 +243,14 @@ async fn through_renamed_crate() -> bool {
     runtime_under_another_name::Handle::try_current().is_ok()
 }
 
+/// A body that never returns: `!` cannot be named in the expansion's `let`, so this takes the
+/// other path.
+#[tourbillon::main(flavor = "current_thread")]
+async fn never_returns(reason: &'static str) -> ! {
+    tourbillon::task::yield_now().await;
+    panic!("{reason}");
+}
+
 #[test]
 fn main_on_fns_with_arguments_returns_and_self() {
     within_deadline(|| {
@@ -250,6 +258,14 @@ fn main_on_fns_with_arguments_returns_and_self() {
         assert_eq!(describe(5).to_string(), "n = 5");
         assert_eq!(Counter { step: 3 }.count_to(4), 12);
         assert!(through_renamed_crate());
+        let gave_up = std::panic::catch_unwind(|| never_returns("gave up"));
+        assert_eq!(
+            gave_up
+                .unwrap_err()
+                .downcast_ref::<String>()
+                .map(String::as_str),
+            Some("gave up")
+        );
         // Each call built its own runtime and dropped it: none is left on this thread.
         assert!(tourbillon::Handle::try_current().is_err());
     });
