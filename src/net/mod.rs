@@ -26,6 +26,12 @@
 //! split halves; the `poll_*` methods and the `futures_io` traits wake only the task that
 //! polled last, as everywhere in Rust's poll-based I/O.
 //!
+//! # tokio's I/O traits
+//!
+//! With the `tokio-io` feature, [`TcpStream`] and its halves also implement tokio's
+//! `AsyncRead`/`AsyncWrite` (from the `tokio` crate with no features: no tokio runtime), so
+//! tokio-util's codecs, tokio-rustls and the like work on them.
+//!
 //! # Runtime shutdown
 //!
 //! A socket that outlives its runtime fails every operation with an error saying the runtime is
@@ -37,6 +43,8 @@ use std::net::{SocketAddr, ToSocketAddrs};
 #[macro_use]
 mod macros;
 pub mod tcp;
+#[cfg(feature = "tokio-io")]
+mod tokio_io;
 mod udp;
 pub mod unix;
 

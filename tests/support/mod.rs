@@ -143,3 +143,25 @@ pub fn pending_counted(drops: &Arc<AtomicUsize>) -> impl Future<Output = ()> + S
         std::future::pending::<()>().await;
     }
 }
+
+/// Runs `body` on a runtime of each of [`every_flavor`], each under the [`watchdog`] as the
+/// scenario "`test` on `flavor`"; `body` gets the flavor's name for its messages.
+pub fn block_on_every_flavor<F>(test: &str, body: fn(&'static str) -> F)
+where
+    F: std::future::Future<Output = ()> + 'static,
+{
+    for (flavor, rt) in every_flavor() {
+        watchdog(&format!("{test} on {flavor}"), move || {
+            rt.block_on(body(flavor))
+        });
+    }
+}
+
+/// Fails unless the calling thread is outside any tokio runtime: tokio's types that tourbillon
+/// runs (its sync types, its I/O traits) must not be leaning on one.
+pub fn assert_no_tokio_runtime(context: &str) {
+    assert!(
+        tokio::runtime::Handle::try_current().is_err(),
+        "{context}: a tokio runtime is running"
+    );
+}
