@@ -97,3 +97,30 @@ fn tokio_io_copy_echo_on_borrowed_halves() {
         assert_eq!(echo.await.unwrap(), sent.len() as u64, "{flavor}");
     });
 }
+
+#[test]
+fn lines_codec_over_a_unix_stream_pair_and_owned_halves() {
+    block_on_every_flavor("LinesCodec over UnixStream", |flavor| async move {
+        let (client, server) = tourbillon::net::UnixStream::pair().unwrap();
+        let echo = tourbillon::spawn(async move {
+            assert_no_tokio_runtime("unix echo task");
+            let (read, write) = server.into_split();
+            let mut lines = FramedRead::new(read, LinesCodec::new());
+            let mut replies = FramedWrite::new(write, LinesCodec::new());
+            while let Some(line) = lines.next().await {
+                replies
+                    .send(format!("echo {}", line.unwrap()))
+                    .await
+                    .unwrap();
+            }
+        });
+        let mut lines = Framed::new(client, LinesCodec::new());
+        for i in 0..10 {
+            lines.send(format!("unix {i}")).await.unwrap();
+            let reply = lines.next().await.unwrap().unwrap();
+            assert_eq!(reply, format!("echo unix {i}"), "{flavor}");
+        }
+        SinkExt::<String>::close(&mut lines).await.unwrap();
+        echo.await.unwrap();
+    });
+}

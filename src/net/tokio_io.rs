@@ -23,7 +23,7 @@ use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use super::tcp::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, TcpStream, WriteHalf};
+use super::{tcp, unix};
 
 /// tokio's `poll_read` through futures-io's: reads into the unfilled part of `buf`.
 fn poll_read<T: futures_io::AsyncRead + ?Sized>(
@@ -86,5 +86,19 @@ macro_rules! tokio_async_write {
     )*};
 }
 
-tokio_async_read!(TcpStream, ReadHalf<'_>, OwnedReadHalf);
-tokio_async_write!(TcpStream, WriteHalf<'_>, OwnedWriteHalf);
+tokio_async_read!(
+    tcp::TcpStream,
+    tcp::ReadHalf<'_>,
+    tcp::OwnedReadHalf,
+    unix::UnixStream,
+    unix::ReadHalf<'_>,
+    unix::OwnedReadHalf
+);
+tokio_async_write!(
+    tcp::TcpStream,
+    tcp::WriteHalf<'_>,
+    tcp::OwnedWriteHalf,
+    unix::UnixStream,
+    unix::WriteHalf<'_>,
+    unix::OwnedWriteHalf
+);
