@@ -106,7 +106,7 @@ impl<T: AsRawFd> AsyncFd<T> {
     /// let (a, _b) = std::os::unix::net::UnixStream::pair()?;
     /// a.set_nonblocking(true)?;
     /// let fd = tourbillon::io::AsyncFd::new(a)?;
-    /// fd.writable().await?; // a fresh socket has room to write
+    /// let _ready = fd.writable().await?; // a fresh socket has room to write
     /// # std::io::Result::Ok(())
     /// # }).unwrap();
     /// ```
@@ -332,7 +332,7 @@ impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
     /// a.set_nonblocking(true)?;
     /// let a = tourbillon::io::AsyncFd::new(a)?;
     /// a.writable().await?.retain_ready();
-    /// a.writable().await?; // returns at once
+    /// let _ready = a.writable().await?; // returns at once
     /// # std::io::Result::Ok(())
     /// # }).unwrap();
     /// ```
