@@ -56,7 +56,8 @@ pub(crate) struct Steal<S: 'static> {
 // SAFETY: slots are handed between threads only through the head/tail protocol below, and the
 // tasks they hold are `Send`.
 unsafe impl<S> Send for Inner<S> {}
-// SAFETY: as above.
+// SAFETY: through `&Inner` a thread reads or writes a slot only after claiming it with a CAS on
+// `head` (thieves) or owning it by the ring's indices (the owner, the only writer of `tail`).
 unsafe impl<S> Sync for Inner<S> {}
 
 pub(crate) fn new<S: Schedule>() -> (Local<S>, Steal<S>) {

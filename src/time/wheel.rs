@@ -176,7 +176,8 @@ impl Wheel {
             // SAFETY: every linked entry is alive (entry rule 5) and `&mut self` means the
             // caller holds the lock.
             if let Some(entry) = unsafe { self.pending.pop_front() } {
-                // SAFETY: as above; `entry` is now linked nowhere.
+                // SAFETY: entry rule 5: it was linked until this pop, so it is alive, and being
+                // linked nowhere now, only we (holding the lock) can reach it.
                 if unsafe { entry.as_ref() }.when() <= now {
                     return Some(entry);
                 }
