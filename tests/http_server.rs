@@ -349,6 +349,11 @@ fn the_command_line_parses_address_and_runtime_shape() {
     let parsed = parse(&["--events-per-tick", "64", "--current-thread"]).unwrap();
     assert_eq!(parsed.events_per_tick, Some(64));
     assert_eq!(parsed.flavor, Flavor::CurrentThread);
+    assert_eq!(defaults.header_timeout, Duration::from_secs(10));
+    assert_eq!(defaults.idle_timeout, Duration::from_secs(60));
+    let parsed = parse(&["--header-timeout", "1", "--idle-timeout", "2.5"]).unwrap();
+    assert_eq!(parsed.header_timeout, Duration::from_secs(1));
+    assert_eq!(parsed.idle_timeout, Duration::from_millis(2500));
     for wrong in [
         &["--threads"][..],
         &["--threads", "0"],
@@ -358,6 +363,10 @@ fn the_command_line_parses_address_and_runtime_shape() {
         &["a:1", "b:2"],
         &["--events-per-tick"],
         &["--events-per-tick", "0"],
+        &["--header-timeout"],
+        &["--header-timeout", "0"],
+        &["--idle-timeout", "-1"],
+        &["--idle-timeout", "soon"],
     ] {
         assert!(parse(wrong).is_err(), "{wrong:?}");
     }
@@ -462,11 +471,17 @@ fn spawn_server(serve: impl FnOnce(mpsc::Sender<SocketAddr>) + Send + 'static) -
         .expect("the server reports its address")
 }
 
+/// The command line `words` as an example parses it (every example loads the same `args.rs`).
+fn args(words: &[&str]) -> tourbillon_server::args::Args {
+    tourbillon_server::args::Args::parse(words.iter().map(|s| s.to_string())).unwrap()
+}
+
 /// Runs an example's accept loop `run` on a tourbillon runtime made by `runtime`, listening on
-/// a free port of 127.0.0.1.
-fn spawn_on_tourbillon<Run>(
+/// a free port of 127.0.0.1, with the command line `args`.
+fn spawn_on_tourbillon<Args: Send + 'static, Run>(
     runtime: impl FnOnce() -> io::Result<tourbillon::Runtime> + Send + 'static,
-    run: fn(tourbillon::net::TcpListener) -> Run,
+    run: fn(tourbillon::net::TcpListener, Args) -> Run,
+    args: Args,
 ) -> SocketAddr
 where
     Run: Future<Output = io::Result<()>> + 'static,
@@ -477,16 +492,25 @@ where
                 .await
                 .unwrap();
             addr_tx.send(listener.local_addr().unwrap()).unwrap();
-            run(listener).await.unwrap();
+            run(listener, args).await.unwrap();
         })
     })
 }
 
-fn spawn_tourbillon_server(flavor: tourbillon_server::args::Flavor) -> SocketAddr {
+/// The tourbillon HTTP server in `flavor` with the extra command-line `flags` (timeouts).
+fn spawn_tourbillon_server_with(
+    flavor: tourbillon_server::args::Flavor,
+    flags: &[&str],
+) -> SocketAddr {
     spawn_on_tourbillon(
         move || tourbillon_server::tourbillon_runtime::build(flavor, None),
         tourbillon_server::run,
+        args(flags),
     )
+}
+
+fn spawn_tourbillon_server(flavor: tourbillon_server::args::Flavor) -> SocketAddr {
+    spawn_tourbillon_server_with(flavor, &[])
 }
 
 #[test]
@@ -521,13 +545,19 @@ fn tourbillon_serves_many_keep_alive_clients_at_once() {
 }
 
 fn spawn_tokio_server(flavor: tokio_server::args::Flavor) -> SocketAddr {
+    spawn_tokio_server_with(flavor, &[])
+}
+
+/// The tokio twin in `flavor` with the extra command-line `flags` (timeouts).
+fn spawn_tokio_server_with(flavor: tokio_server::args::Flavor, flags: &[&str]) -> SocketAddr {
+    let args = tokio_server::args::Args::parse(flags.iter().map(|s| s.to_string())).unwrap();
     spawn_server(move |addr_tx| {
         tokio_server::runtime(flavor, None)
             .unwrap()
             .block_on(async move {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                 addr_tx.send(listener.local_addr().unwrap()).unwrap();
-                tokio_server::run(listener).await.unwrap();
+                tokio_server::run(listener, args).await.unwrap();
             })
     })
 }
@@ -568,6 +598,7 @@ fn echo_returns_every_byte_on_concurrent_connections_in_both_flavors() {
         let addr = spawn_on_tourbillon(
             move || echo_server::tourbillon_runtime::build(flavor, None),
             echo_server::run,
+            echo_server::args::Args::parse([]).unwrap(),
         );
         let clients: Vec<_> = (0..16u8)
             .map(|seed| {

@@ -1,7 +1,8 @@
 //! Networking: TCP and UDP sockets driven by the reactor.
 //!
 //! The types mirror `std::net` and tokio: [`TcpListener`], [`TcpStream`] (with borrowed and
-//! owned halves in [`tcp`]) and [`UdpSocket`]. Every socket is non-blocking, registered with the
+//! owned halves in [`tcp`]) and [`UdpSocket`]; [`AcceptBackoff`] is the accept loop's answer to
+//! failures (back off while out of descriptors, skip a connection that went bad). Every socket is non-blocking, registered with the
 //! reactor of the runtime it was created in, once, for reading and writing, edge-triggered.
 //!
 //! # How an operation runs
@@ -31,9 +32,11 @@
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 
+mod accept_backoff;
 pub mod tcp;
 mod udp;
 
+pub use accept_backoff::AcceptBackoff;
 pub use tcp::{TcpListener, TcpStream};
 pub use udp::UdpSocket;
 
