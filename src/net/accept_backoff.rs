@@ -1,25 +1,7 @@
 //! [`AcceptBackoff`]: what an accept loop does when `accept` fails, decided once for every server.
 //!
-//! `accept(2)` fails for two kinds of reasons, and a loop that treats them alike either spins or
-//! stalls:
-//!
-//! 1. **The process is out of something** (`EMFILE`, `ENFILE`, `ENOBUFS`, `ENOMEM`). The
-//!    listener stays readable (the connection still waits in the backlog), so retrying at once
-//!    fails again at once: a loop that does so burns a whole core until descriptors come back.
-//!    The loop sleeps instead, 1 ms at first, doubling on each consecutive failure up to 1 s, and
-//!    starts again from 1 ms after the next success. Errors nobody classified are treated the
-//!    same way: a sleep too many costs a little latency, a missing one costs a core.
-//! 2. **One connection went bad before it was taken** (`ECONNABORTED`, `ECONNRESET`, and the
-//!    network errors Linux's `accept(2)` page says to treat like `EAGAIN`). The listener is fine
-//!    and the next connection may be too: retry at once. Each such error consumes one backlog
-//!    entry, so the retries are bounded by the backlog.
-//!
-//! Printing every failure would turn an exhausted server into a log flood, so errors are also
-//! counted, and [`AcceptBackoff::take_report`] hands the caller a count at most once a second.
-//!
-//! The type is a small state machine with no runtime in it ([`failed`](AcceptBackoff::failed)
-//! returns how long to sleep), so a server on any runtime can use it; on tourbillon,
-//! [`AcceptBackoff::accept`] is the whole loop.
+//! The rules it keeps are on the type, where users read them: errors of the process back off,
+//! errors of one connection are retried at once, reports come at most once a second.
 
 use std::io;
 use std::net::SocketAddr;
@@ -36,7 +18,28 @@ const REPORT_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Back-off state of one accept loop: sleeps that double while the process is out of
 /// descriptors or memory, no sleep for errors that concern a single connection, and error
-/// reports at most once a second. See the [module docs](self) for which error is which.
+/// reports at most once a second.
+///
+/// `accept(2)` fails for two kinds of reasons, and a loop that treats them alike either spins or
+/// stalls:
+///
+/// 1. **The process is out of something** (`EMFILE`, `ENFILE`, `ENOBUFS`, `ENOMEM`). The
+///    listener stays readable (the connection still waits in the backlog), so retrying at once
+///    fails again at once: a loop that does so burns a whole core until descriptors come back.
+///    The loop sleeps instead, 1 ms at first, doubling on each consecutive failure up to 1 s, and
+///    starts again from 1 ms after the next success. Errors nobody classified are treated the
+///    same way: a sleep too many costs a little latency, a missing one costs a core.
+/// 2. **One connection went bad before it was taken** (`ECONNABORTED`, `ECONNRESET`, and the
+///    network errors Linux's `accept(2)` page says to treat like `EAGAIN`). The listener is fine
+///    and the next connection may be too: retry at once. Each such error consumes one backlog
+///    entry, so the retries are bounded by the backlog.
+///
+/// Printing every failure would turn an exhausted server into a log flood, so errors are also
+/// counted, and [`AcceptBackoff::take_report`] hands the caller a count at most once a second.
+///
+/// The type is a small state machine with no runtime in it ([`failed`](AcceptBackoff::failed)
+/// returns how long to sleep), so a server on any runtime can use it; on tourbillon,
+/// [`AcceptBackoff::accept`] is a whole turn of the loop.
 ///
 /// # Examples
 ///
@@ -257,7 +260,8 @@ impl Default for AcceptBackoff {
     }
 }
 
-/// Whether `error` concerns the connection being accepted rather than the process (rule 2).
+/// Whether `error` concerns the connection being accepted rather than the process (case 2 of
+/// [`AcceptBackoff`]).
 fn concerns_one_connection(error: &io::Error) -> bool {
     match error.kind() {
         io::ErrorKind::ConnectionAborted | io::ErrorKind::ConnectionReset => true,
