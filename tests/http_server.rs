@@ -1,7 +1,9 @@
 //! The server examples: the shared HTTP module tested directly (it does no I/O), then every HTTP
 //! server's own accept loop served in-process on 127.0.0.1:0 and driven by a blocking client —
-//! keep-alive on both paths, a pipelined pair in one write, garbage, oversized headers — and the
-//! echo example the same way.
+//! keep-alive on both paths, a pipelined pair in one write, garbage, oversized headers — the
+//! echo example the same way, and the async servers against hostile clients: header-dripping
+//! clients closed at the header timeout while a fast client is served, silent and idle
+//! connections closed, non-HTTP input answered 400.
 //!
 //! The examples are compiled in as modules (their `main`s are unused here), so the loops under
 //! test are the very ones `scripts/wrk-compare.sh` measures. Each example loads the HTTP module
@@ -631,4 +633,129 @@ fn echo_returns_every_byte_on_concurrent_connections_in_both_flavors() {
             client.join().unwrap();
         }
     }
+}
+
+// === timeouts and hostile clients ===
+
+/// Whether the server has closed `stream`, without waiting: EOF, or a reset after it closed.
+/// Data (there should be none: the slow clients never finish a request) counts as open.
+fn closed_by_server(stream: &mut TcpStream) -> bool {
+    stream.set_nonblocking(true).unwrap();
+    let mut buf = [0; 64];
+    let closed = match stream.read(&mut buf) {
+        Ok(0) => true,
+        Ok(_) => false,
+        Err(error) => error.kind() != io::ErrorKind::WouldBlock,
+    };
+    stream.set_nonblocking(false).unwrap();
+    closed
+}
+
+/// `slow` clients that send a request line, then one header byte every 100 ms, never finishing;
+/// meanwhile one fast client makes a request every 20 ms. Every slow client must be closed by
+/// the server (within 20 s; it is told a 1 s header timeout), and every fast request answered.
+fn slow_clients_are_closed_and_fast_ones_served(addr: SocketAddr, slow: usize) {
+    let mut dripping: Vec<TcpStream> = (0..slow)
+        .map(|_| {
+            let mut stream = TcpStream::connect(addr).unwrap();
+            stream.write_all(b"GET /json HTTP/1.1\r\n").unwrap();
+            stream
+        })
+        .collect();
+    let fast = thread::spawn(move || {
+        let mut client = connect(addr);
+        let mut answered = 0;
+        for _ in 0..100 {
+            client.get_mut().write_all(GET_JSON).unwrap();
+            assert_eq!(read_response(&mut client).unwrap().1, JSON_BODY);
+            answered += 1;
+            thread::sleep(Duration::from_millis(20));
+        }
+        answered
+    });
+    let started = std::time::Instant::now();
+    let mut open = slow;
+    while open > 0 && started.elapsed() < Duration::from_secs(20) {
+        thread::sleep(Duration::from_millis(100));
+        open = 0;
+        for stream in &mut dripping {
+            if !closed_by_server(stream) {
+                // A write to a closed connection may fail: then the next read sees the close.
+                let _ = stream.write_all(b"X");
+                open += 1;
+            }
+        }
+    }
+    assert_eq!(
+        open, 0,
+        "{open} of {slow} header-dripping clients still open after 20 s"
+    );
+    assert_eq!(fast.join().unwrap(), 100, "every fast request answered");
+}
+
+#[test]
+fn tourbillon_closes_slow_clients_at_the_header_timeout_in_both_flavors() {
+    use tourbillon_server::args::Flavor;
+    for flavor in [Flavor::CurrentThread, Flavor::MultiThread { workers: 2 }] {
+        let addr = spawn_tourbillon_server_with(flavor, &["--header-timeout", "1"]);
+        slow_clients_are_closed_and_fast_ones_served(addr, 300);
+    }
+}
+
+#[test]
+fn tokio_twin_closes_slow_clients_at_the_header_timeout() {
+    let flavor = tokio_server::args::Flavor::MultiThread { workers: 2 };
+    let addr = spawn_tokio_server_with(flavor, &["--header-timeout", "1"]);
+    slow_clients_are_closed_and_fast_ones_served(addr, 300);
+}
+
+/// A connection that never sends a byte is closed at the header timeout; one that is kept alive
+/// after a request and then goes quiet, at the idle timeout; one that keeps talking, never.
+fn silent_connections_are_closed(addr: SocketAddr) {
+    let mut silent = connect(addr);
+    let mut quiet = connect(addr);
+    quiet.get_mut().write_all(GET_PLAINTEXT).unwrap();
+    assert_eq!(read_response(&mut quiet).unwrap().1, b"Hello, World!");
+    let mut chatty = connect(addr);
+    // Chat for longer than both timeouts (1 s and 2 s), a request every 100 ms.
+    for _ in 0..40 {
+        chatty.get_mut().write_all(GET_JSON).unwrap();
+        assert_eq!(read_response(&mut chatty).unwrap().1, JSON_BODY);
+        thread::sleep(Duration::from_millis(100));
+    }
+    // Both reads below end at the server's close, or fail the test at the 20 s read timeout.
+    assert!(is_closed(&mut silent), "a silent connection was kept");
+    assert!(is_closed(&mut quiet), "an idle connection was kept");
+}
+
+#[test]
+fn silent_and_idle_connections_are_closed_talking_ones_kept() {
+    use tourbillon_server::args::Flavor;
+    let flags = ["--header-timeout", "1", "--idle-timeout", "2"];
+    for flavor in [Flavor::CurrentThread, Flavor::MultiThread { workers: 2 }] {
+        silent_connections_are_closed(spawn_tourbillon_server_with(flavor, &flags));
+    }
+    let flavor = tokio_server::args::Flavor::CurrentThread;
+    silent_connections_are_closed(spawn_tokio_server_with(flavor, &flags));
+}
+
+#[test]
+fn non_http_input_gets_400_and_close() {
+    let addr = spawn_tourbillon_server(tourbillon_server::args::Flavor::MultiThread { workers: 2 });
+    let inputs: [&[u8]; 4] = [
+        // The start of a TLS ClientHello.
+        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n",
+        b"SSH-2.0-OpenSSH_9.6\r\n\r\n",
+        b"GET /json HTTP/1.1\r\nHost: a\r\nBad Header\r\n\r\n",
+        b"GET /json HTTP/1.1\r\nContent-Length: 12x\r\n\r\n",
+    ];
+    for input in inputs {
+        let mut client = connect(addr);
+        client.get_mut().write_all(input).unwrap();
+        let (head, _) = read_response(&mut client).unwrap();
+        assert!(head.starts_with("HTTP/1.1 400 "), "{input:?}: {head}");
+        assert!(is_closed(&mut client), "{input:?}");
+    }
+    // The server is still there.
+    exercise(addr);
 }
