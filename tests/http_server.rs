@@ -1,4 +1,5 @@
-//! The server examples: the shared HTTP module tested directly (it does no I/O), then every HTTP
+//! The server examples: the shared HTTP module tested directly (it does no I/O; property tests
+//! cut random pipelines and random garbage into random reads), then every HTTP
 //! server's own accept loop served in-process on 127.0.0.1:0 and driven by a blocking client —
 //! keep-alive on both paths, a pipelined pair in one write, garbage, oversized headers — the
 //! echo example the same way, and the async servers against hostile clients: header-dripping
@@ -41,6 +42,7 @@ use std::thread;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http::{Outcome, RequestBuffer};
+use proptest::prelude::*;
 
 const GET_PLAINTEXT: &[u8] = b"GET /plaintext HTTP/1.1\r\nHost: localhost\r\n\r\n";
 const GET_JSON: &[u8] = b"GET /json HTTP/1.1\r\nHost: localhost\r\n\r\n";
@@ -295,6 +297,140 @@ fn request_bodies_are_skipped_and_unsupported_ones_refused() {
     let (outcome, responses) = respond_all(b"GET /json HTTP/1.1\r\nContent-Length: -1\r\n\r\n");
     assert_eq!(outcome, Outcome::Close);
     assert!(responses[0].0.starts_with("HTTP/1.1 400 "));
+}
+
+// === the HTTP module under random input ===
+
+/// Delivers `bytes` in reads of the sizes `reads` cycles through (each capped by the spare
+/// space), calling `respond` after each, until all is delivered or the answer is to close.
+fn feed_in_reads(
+    input: &mut RequestBuffer,
+    output: &mut Vec<u8>,
+    mut bytes: &[u8],
+    reads: &[usize],
+) -> Outcome {
+    for &read in reads.iter().cycle() {
+        let spare = input.spare_mut();
+        assert!(!spare.is_empty(), "the contract promises room to read");
+        let n = read.min(spare.len()).min(bytes.len());
+        spare[..n].copy_from_slice(&bytes[..n]);
+        input.filled_by(n);
+        bytes = &bytes[n..];
+        let outcome = http::respond(input, output);
+        if outcome == Outcome::Close || bytes.is_empty() {
+            return outcome;
+        }
+    }
+    unreachable!("`reads` is never empty")
+}
+
+/// One valid request: a path, some padding headers, maybe a body.
+fn request() -> impl Strategy<Value = Vec<u8>> {
+    (
+        prop::sample::select(vec!["/json", "/plaintext", "/missing"]),
+        prop::collection::vec("[A-Za-z0-9]{1,40}", 0..6),
+        prop::option::of("[a-z]{0,64}"),
+    )
+        .prop_map(|(path, pads, body)| {
+            let mut request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n");
+            for (i, pad) in pads.iter().enumerate() {
+                request.push_str(&format!("X-Pad-{i}: {pad}\r\n"));
+            }
+            if let Some(body) = &body {
+                request.push_str(&format!("Content-Length: {}\r\n", body.len()));
+            }
+            request.push_str("\r\n");
+            request.push_str(body.as_deref().unwrap_or(""));
+            request.into_bytes()
+        })
+}
+
+fn reads() -> impl Strategy<Value = Vec<usize>> {
+    prop::collection::vec(1..2000usize, 1..20)
+}
+
+/// The status lines and bodies of `responses`, Date aside (it may tick over).
+fn statuses_and_bodies(responses: Vec<(String, Vec<u8>)>) -> Vec<(String, Vec<u8>)> {
+    responses
+        .into_iter()
+        .map(|(head, body)| (head.lines().next().unwrap().to_string(), body))
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// However a pipeline of valid requests is cut into reads, every request is answered, in
+    /// order, exactly as when it arrives in one piece.
+    #[test]
+    fn pipelines_are_answered_the_same_however_they_are_split(
+        requests in prop::collection::vec(request(), 1..40),
+        reads in reads(),
+    ) {
+        let bytes = requests.concat();
+        let mut input = RequestBuffer::new();
+        let mut output = Vec::new();
+        prop_assert_eq!(feed_in_reads(&mut input, &mut output, &bytes, &reads), Outcome::Continue);
+        prop_assert!(input.pending().is_empty());
+        let split = statuses_and_bodies(split_responses(&output));
+        prop_assert_eq!(split.len(), requests.len());
+        let mut whole = Vec::new();
+        for request in &requests {
+            let (outcome, responses) = respond_all(request);
+            prop_assert_eq!(outcome, Outcome::Continue);
+            whole.extend(statuses_and_bodies(responses));
+        }
+        prop_assert_eq!(split, whole);
+    }
+
+    /// Random bytes, cut anywhere: never a panic; every answer is a well-formed response, and
+    /// a close comes with `Connection: close` on its last answer.
+    #[test]
+    fn garbage_never_panics_and_closes_with_an_announced_close(
+        bytes in prop::collection::vec(any::<u8>(), 0..20_000),
+        reads in reads(),
+    ) {
+        let mut input = RequestBuffer::new();
+        let mut output = Vec::new();
+        let outcome = feed_in_reads(&mut input, &mut output, &bytes, &reads);
+        let responses = split_responses(&output);
+        if outcome == Outcome::Close {
+            let (head, _) = responses.last().expect("a close is announced");
+            prop_assert_eq!(header(head, "connection"), Some("close"));
+        }
+    }
+
+    /// Input that cannot begin a request (a byte no method may start with) gets 400 and close
+    /// on the first read.
+    #[test]
+    fn input_that_is_no_request_gets_400_and_close(
+        first in prop_oneof![0u8..=8, 0x80u8..=0xff],
+        rest in prop::collection::vec(any::<u8>(), 0..100),
+        reads in reads(),
+    ) {
+        let bytes = [&[first][..], &rest].concat();
+        let mut input = RequestBuffer::new();
+        let mut output = Vec::new();
+        prop_assert_eq!(feed_in_reads(&mut input, &mut output, &bytes, &reads), Outcome::Close);
+        let responses = split_responses(&output);
+        prop_assert_eq!(responses.len(), 1);
+        prop_assert!(responses[0].0.starts_with("HTTP/1.1 400 "), "{}", responses[0].0);
+    }
+
+    /// A head that never ends gets 431 and close once it passes the limit, however it is cut.
+    #[test]
+    fn an_endless_head_gets_431_and_close(
+        pad in "[a-z]{9000,12000}",
+        reads in reads(),
+    ) {
+        let bytes = format!("GET /json HTTP/1.1\r\nX-Pad: {pad}").into_bytes();
+        let mut input = RequestBuffer::new();
+        let mut output = Vec::new();
+        prop_assert_eq!(feed_in_reads(&mut input, &mut output, &bytes, &reads), Outcome::Close);
+        let responses = split_responses(&output);
+        prop_assert_eq!(responses.len(), 1);
+        prop_assert!(responses[0].0.starts_with("HTTP/1.1 431 "), "{}", responses[0].0);
+    }
 }
 
 #[test]
