@@ -17,6 +17,8 @@
 //!   poller traits, so the loom models in `loom-tests/tests/reactor.rs` run all of the above.
 //! - `registration`: [`Registered`], a mio source tied to the reactor, and the try-the-syscall-
 //!   first loop every socket operation runs through.
+//! - `faults`: misbehaviour on demand (`TOURBILLON_FAULTS=spurious,late,eintr,short`): spurious,
+//!   late and interrupted polls wrapped around the mio poller, short TCP reads and writes.
 //!
 //! # What the runtime does
 //!
@@ -30,6 +32,7 @@
 mod driver;
 #[cfg(loom)]
 pub(crate) mod fake;
+pub(crate) mod faults;
 mod poller;
 mod registration;
 mod scheduled_io;

@@ -375,6 +375,7 @@ impl TcpStream {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
+        let buf = crate::io::faults::read_buf(buf);
         let len = buf.len();
         self.io
             .poll_io_stream(cx, Direction::Read, len, |mut socket| socket.read(buf))
@@ -385,6 +386,7 @@ impl TcpStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
+        let buf = crate::io::faults::write_buf(buf);
         self.io
             .poll_io_stream(cx, Direction::Write, buf.len(), |mut socket| {
                 socket.write(buf)
@@ -406,6 +408,7 @@ impl TcpStream {
     }
 
     pub(super) async fn read_shared(&self, buf: &mut [u8]) -> io::Result<usize> {
+        let buf = crate::io::faults::read_buf(buf);
         let len = buf.len();
         self.io
             .async_io_stream(Direction::Read, len, |mut socket| socket.read(buf))
@@ -413,6 +416,7 @@ impl TcpStream {
     }
 
     pub(super) async fn write_shared(&self, buf: &[u8]) -> io::Result<usize> {
+        let buf = crate::io::faults::write_buf(buf);
         self.io
             .async_io_stream(Direction::Write, buf.len(), |mut socket| socket.write(buf))
             .await
