@@ -125,10 +125,10 @@ impl Poller for MioPoller {
     fn poll(
         &mut self,
         timeout: Option<Duration>,
-        mut on_event: impl FnMut(usize, Ready),
+        on_event: impl FnMut(usize, Ready),
     ) -> io::Result<()> {
         let Some(faults) = &mut self.faults else {
-            return wait(&mut self.poll, &mut self.events, timeout, &mut on_event);
+            return wait(&mut self.poll, &mut self.events, timeout, on_event);
         };
         let (poll, events) = (&mut self.poll, &mut self.events);
         faults.poll(
@@ -144,7 +144,7 @@ fn wait(
     poll: &mut mio::Poll,
     events: &mut mio::Events,
     timeout: Option<Duration>,
-    on_event: &mut dyn FnMut(usize, Ready),
+    mut on_event: impl FnMut(usize, Ready),
 ) -> io::Result<()> {
     poll.poll(events, timeout)?;
     for event in events.iter() {
