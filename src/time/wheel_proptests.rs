@@ -13,8 +13,8 @@
 //!   model's earliest tick (the driver sleeps until it: later would fire late); right after an
 //!   advance it also lies after `now`, so the driver never spins. (Between advances it may not:
 //!   the overflow list keeps a *lower bound* of its earliest tick, which a cancel leaves stale,
-//!   and a stale bound can name a tick already reached. The next poll takes the list and
-//!   recomputes the bound: one early turn, never a late or lost one.)
+//!   and a stale bound can name a tick already reached. The next poll takes the list at
+//!   `elapsed` and recomputes the bound: one early turn, never a late or lost one.)
 
 use std::collections::BTreeMap;
 use std::pin::Pin;
@@ -230,4 +230,31 @@ proptest! {
         prop_assert!(harness.model.is_empty());
         prop_assert!(harness.wheel.next_expiration().is_none());
     }
+}
+
+/// The case the property test found, by hand: a cancelled overflow entry leaves the overflow's
+/// lower bound stale, a later overflow entry keeps it, and once `elapsed` has passed the bound the
+/// wheel must take the overflow list at `elapsed`, not move `elapsed` back to the bound (which
+/// re-filed entries against a past instant: the wheel then said its next expiration was
+/// 3,928,065 ticks, 65 minutes, after the 4,095-tick timer's deadline).
+#[test]
+fn a_stale_overflow_bound_never_moves_time_back() {
+    let mut harness = Harness::new();
+    harness.advance(3_999_871);
+    harness.apply(Op::Insert {
+        delay: 2 * RANGE - 1,
+        early: 0,
+    });
+    harness.apply(Op::Advance(RANGE - 1));
+    let cancelled = *harness.model.keys().next().unwrap();
+    harness.unlink(cancelled);
+    harness.apply(Op::Advance(12_777_346));
+    // Due in 4 s, 4,095 ticks, and after the next rotation (the overflow).
+    for delay in [3_999_870, 4095, RANGE + 100] {
+        harness.apply(Op::Insert { delay, early: 0 });
+    }
+    harness.apply(Op::Advance(2770));
+    harness.check_next_expiration(true);
+    harness.apply(Op::Advance(3_999_870));
+    assert_eq!(harness.model.len(), 1, "only the overflow entry is left");
 }
