@@ -125,6 +125,8 @@ echo "second,rss_kib,fds,threads" >"$CSV"
 for second in $(seq "$DURATION"); do
     sleep 1
     kill -0 "$SERVER" 2>/dev/null || { log "the server died"; exit 1; }
+    # Samples are of the server under load: stop once both wrk runs have ended.
+    kill -0 "${PIDS[0]}" 2>/dev/null || kill -0 "${PIDS[1]}" 2>/dev/null || break
     echo "$second,$(status_field VmRSS),$(fds),$(status_field Threads)" >>"$CSV"
 done
 wait "${PIDS[@]}" || true
