@@ -1,6 +1,6 @@
 //! The socket layer with every fault of `TOURBILLON_FAULTS` switched on (spurious, late and
 //! interrupted polls, short reads and writes): echo traffic, the HTTP server example, UDP and
-//! timers all still work, in both flavors, so the plain `cargo test` exercises the fault
+//! timers all still work, on the current-thread runtime and on 1 and 2 workers, so the plain `cargo test` exercises the fault
 //! injector too. (CI also runs the whole network suite with `TOURBILLON_FAULTS=all`.)
 //!
 //! Alone in its file, as one test: the variable is read once per process, when the first
@@ -20,7 +20,11 @@ use server::args::{Args, Flavor};
 use support::within_deadline;
 use tourbillon::net::{TcpListener, TcpStream, UdpSocket};
 
-const FLAVORS: [Flavor; 2] = [Flavor::CurrentThread, Flavor::MultiThread { workers: 2 }];
+const FLAVORS: [Flavor; 3] = [
+    Flavor::CurrentThread,
+    Flavor::MultiThread { workers: 1 },
+    Flavor::MultiThread { workers: 2 },
+];
 
 /// Writes of 1,000 bytes into a connection nobody reads yet, on a fresh socket buffer: without
 /// faults each one writes all 1,000 bytes. Returns how many of 100 wrote fewer.

@@ -1,5 +1,5 @@
 //! Fault tests: the runtime and the `http-server` example under the conditions production
-//! brings, each in both flavors, each failing if the behaviour regresses (RELIABILITY.md has the
+//! brings, each on the current-thread runtime and on 1 and 2 workers, each failing if the behaviour regresses (RELIABILITY.md has the
 //! numbers they measure).
 //!
 //! | test | load and fault | what must hold |
@@ -38,7 +38,11 @@ use support::{
 };
 use tourbillon::{Runtime, RuntimeMetrics};
 
-const FLAVORS: [Flavor; 2] = [Flavor::CurrentThread, Flavor::MultiThread { workers: 2 }];
+const FLAVORS: [Flavor; 3] = [
+    Flavor::CurrentThread,
+    Flavor::MultiThread { workers: 1 },
+    Flavor::MultiThread { workers: 2 },
+];
 const GET_JSON_CLOSE: &[u8] = b"GET /json HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
 const JSON_BODY: &[u8] = br#"{"message":"Hello, World!"}"#;
 const PARTIAL_REQUEST: &[u8] = b"GET /json HTTP/1.1\r\nHost: loc";
