@@ -1,7 +1,8 @@
 //! The socket layer with every fault of `TOURBILLON_FAULTS` switched on (spurious, late and
 //! interrupted polls, short reads and writes): echo traffic, the HTTP server example, UDP and
-//! timers all still work, on the current-thread runtime and on 1 and 2 workers, so the plain `cargo test` exercises the fault
-//! injector too. (CI also runs the whole network suite with `TOURBILLON_FAULTS=all`.)
+//! timers all still work, on the current-thread runtime and on 1 and 2 workers, so the plain
+//! `cargo test` exercises the fault injector too. (CI also runs the whole network suite with
+//! `TOURBILLON_FAULTS=all`.)
 //!
 //! Alone in its file, as one test: the variable is read once per process, when the first
 //! runtime starts, and setting it must not race with other threads reading the environment.

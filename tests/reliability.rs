@@ -1,6 +1,6 @@
 //! Fault tests: the runtime and the `http-server` example under the conditions production
-//! brings, each on the current-thread runtime and on 1 and 2 workers, each failing if the behaviour regresses (RELIABILITY.md has the
-//! numbers they measure).
+//! brings, each on the current-thread runtime and on 1 and 2 workers, each failing if the
+//! behaviour regresses (RELIABILITY.md has the numbers they measure).
 //!
 //! | test | load and fault | what must hold |
 //! |------|----------------|----------------|
