@@ -9,7 +9,7 @@
 //! | `spurious` | one poll in four also reports read+write readiness for a token seen earlier, whether or not its socket is ready (mio: "spurious events are possible") |
 //! | `late`     | each event is held back, one in four, and reported by the next poll instead (which then does not block) |
 //! | `eintr`    | one poll in eight returns `Interrupted` at once, without waiting or reporting events |
-//! | `short`    | one TCP stream read or write in two is offered fewer bytes (at least one) than the caller's buffer holds, as a kernel may do |
+//! | `short`    | one TCP stream read or write in two (vectored writes excepted) is offered fewer bytes (at least one) than the caller's buffer holds, as a kernel may do |
 //! | `all`      | all of the above                                                             |
 //! | `seed=N`   | the seed of the random choices (default 1); each poller and thread derives its own |
 //!
