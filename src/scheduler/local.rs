@@ -327,3 +327,7 @@ impl<S> Clone for Steal<S> {
         }
     }
 }
+
+#[cfg(all(test, not(loom)))]
+#[path = "queue_proptests.rs"]
+mod proptests;

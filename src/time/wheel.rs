@@ -234,8 +234,12 @@ impl Wheel {
                 .next_occupied(level, self.elapsed)
                 .map(|(deadline, slot)| (deadline, Source::Slot { level, slot }))
         });
-        let overflow = (!self.overflow.is_empty())
-            .then(|| (self.overflow_earliest - RANGE + 1, Source::Overflow));
+        // The overflow's bound may be stale (a cancel leaves it) and name a tick `elapsed` has
+        // passed: the list is then due at `elapsed` itself, never before it (rule 3).
+        let overflow = (!self.overflow.is_empty()).then(|| {
+            let due = (self.overflow_earliest - RANGE + 1).max(self.elapsed);
+            (due, Source::Overflow)
+        });
         match (wheel, overflow) {
             (Some(w), Some(o)) => Some(if o.0 < w.0 { o } else { w }),
             (w, o) => w.or(o),
