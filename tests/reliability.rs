@@ -453,9 +453,23 @@ impl Drop for BlockedRead {
     }
 }
 
+/// The descriptor count once it has stopped moving: a runtime an earlier test dropped may still
+/// be closing its last descriptors on another thread.
+fn settled_fds() -> usize {
+    let mut last = open_fds();
+    let mut steady = 0;
+    while steady < 3 {
+        std::thread::sleep(Duration::from_millis(20));
+        let now = open_fds();
+        steady = if now == last { steady + 1 } else { 0 };
+        last = now;
+    }
+    last
+}
+
 fn drop_busy_runtime(flavor: Flavor) {
     const PAIRS: usize = 5_000;
-    let fds_before = open_fds();
+    let fds_before = settled_fds();
     let rt = runtime(flavor);
     let polled = Arc::new(AtomicUsize::new(0));
     let drops = Arc::new(AtomicUsize::new(0));
@@ -482,8 +496,8 @@ fn drop_busy_runtime(flavor: Flavor) {
     assert_eq!(rt.metrics().num_alive_tasks(), 2 * PAIRS, "{flavor:?}");
     let fds_busy = open_fds();
     assert!(
-        fds_busy > fds_before + 2 * PAIRS,
-        "{flavor:?}: the sockets are open"
+        fds_busy >= fds_before + 2 * PAIRS,
+        "{flavor:?}: the sockets are open ({fds_before} before, {fds_busy} busy)"
     );
     let dropping = Instant::now();
     drop(rt);
@@ -500,7 +514,11 @@ fn drop_busy_runtime(flavor: Flavor) {
         2 * PAIRS,
         "{flavor:?}: every task dropped"
     );
-    assert_eq!(open_fds(), fds_before, "{flavor:?}: descriptors left open");
+    assert!(
+        eventually(|| open_fds() <= fds_before),
+        "{flavor:?}: descriptors left open ({fds_before} before, {} after)",
+        open_fds()
+    );
 }
 
 #[test]
