@@ -169,6 +169,20 @@ fn eventually(mut done: impl FnMut() -> bool) -> bool {
     done()
 }
 
+/// The descriptor count once it has stopped moving: a runtime an earlier test dropped may still
+/// be closing its last descriptors on another thread.
+fn settled_fds() -> usize {
+    let mut last = open_fds();
+    let mut steady = 0;
+    while steady < 3 {
+        std::thread::sleep(Duration::from_millis(20));
+        let now = open_fds();
+        steady = if now == last { steady + 1 } else { 0 };
+        last = now;
+    }
+    last
+}
+
 // === descriptors exhausted ===
 
 /// 50 clients wait in the backlog; the descriptor limit leaves room for 3 more descriptors;
@@ -257,7 +271,7 @@ fn misbehaving_peers(flavor: Flavor) {
         get_json(connect(server.addr)); // the server is up
         let metrics = server.metrics.clone();
         assert!(eventually(|| metrics.num_alive_tasks() == 1), "idle");
-        let fds_before = open_fds();
+        let fds_before = settled_fds();
 
         // Reset in the middle of a request.
         for _ in 0..PEERS {
@@ -308,7 +322,7 @@ fn misbehaving_peers(flavor: Flavor) {
         }
 
         let closed_after = vanished_at.elapsed();
-        eventually(|| metrics.num_alive_tasks() == 1 && open_fds() == fds_before);
+        eventually(|| metrics.num_alive_tasks() == 1 && open_fds() <= fds_before);
         println!(
             "{flavor:?}: {} misbehaving peers; the {PEERS} vanished ones closed within \
              {closed_after:?} of the last one's bytes (header timeout 1 s); afterwards {} task(s) \
@@ -320,7 +334,10 @@ fn misbehaving_peers(flavor: Flavor) {
         (metrics.num_alive_tasks(), open_fds(), fds_before)
     });
     assert_eq!(alive, 1, "{flavor:?}: connection tasks leaked");
-    assert_eq!(fds, expected_fds, "{flavor:?}: descriptors leaked");
+    assert!(
+        fds <= expected_fds,
+        "{flavor:?}: descriptors leaked ({expected_fds} before, {fds} after)"
+    );
 }
 
 #[test]
@@ -451,20 +468,6 @@ impl Drop for BlockedRead {
     fn drop(&mut self) {
         self.drops.fetch_add(1, SeqCst);
     }
-}
-
-/// The descriptor count once it has stopped moving: a runtime an earlier test dropped may still
-/// be closing its last descriptors on another thread.
-fn settled_fds() -> usize {
-    let mut last = open_fds();
-    let mut steady = 0;
-    while steady < 3 {
-        std::thread::sleep(Duration::from_millis(20));
-        let now = open_fds();
-        steady = if now == last { steady + 1 } else { 0 };
-        last = now;
-    }
-    last
 }
 
 fn drop_busy_runtime(flavor: Flavor) {
