@@ -25,6 +25,8 @@
 
 pub(crate) mod loom;
 
+pub(crate) mod driver;
+
 pub mod io;
 pub mod net;
 pub mod runtime;

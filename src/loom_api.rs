@@ -15,9 +15,9 @@
 pub use core_api::*;
 
 mod core_api {
+    use crate::driver::{Driver, DriverHandle};
     use crate::io::DEFAULT_MAX_EVENTS_PER_TICK;
     use crate::loom::sync::{Arc, Mutex};
-    use crate::runtime::driver::{Driver, DriverHandle};
     use crate::scheduler::{current_thread, injector, local, multi_thread, park};
     use crate::task::{JoinHandle, Notified, OwnedTasks, RawTask, Schedule};
     use std::collections::VecDeque;

@@ -11,7 +11,7 @@
 //! | `reset_vs_fire` | owner resets a registered `Sleep` to a later deadline and re-polls ‖ the old deadline fires | `reset` cancels under the lock (or finds it fired) before moving the deadline and re-arming: no race on the entry (loom checks its deadline cell, entry rule 6), the old deadline wakes at most once and never completes the reset sleep, the new one fires it exactly once |
 //! | `insert_vs_advance` | owner registers a `Sleep` ‖ another thread advances the wheel to just before the deadline (`after_park`: under the lock), then past it (`process`: through the lock-free `next_wake` hint) | nothing fires early, nothing fires twice, and a registered timer is never lost: whichever side of the advance the insert lands on, the advancer fires it or the next turn does (an insert lowers the hint under the lock; a stale hint only defers, driver rule 2) |
 //! | `park_vs_insert` | `before_park` ‖ an insert | driver rule 3: the insert is seen by `before_park` (in its timeout) or calls `unpark` (exactly once) |
-//! | `park_vs_insert_through_reactor` | the driver thread's `before_park` then blocking reactor turn ‖ an insert | the same handshake end to end (as `runtime::driver::Driver::park` composes it): the timer's `unpark` reaches the reactor's park word and fake poller, so the driver never sleeps through a new earliest deadline (a lost one is a loom deadlock) |
+//! | `park_vs_insert_through_reactor` | the driver thread's `before_park` then blocking reactor turn ‖ an insert | the same handshake end to end (as `driver::Driver::park` composes it): the timer's `unpark` reaches the reactor's park word and fake poller, so the driver never sleeps through a new earliest deadline (a lost one is a loom deadlock) |
 //! | `shutdown_vs_register` | owner polls a `Sleep` ‖ `shutdown` | driver rule 4: a registration racing with shutdown completes at once or is fired by it; the wheel ends empty |
 //!
 //! Run: `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test -p loom-tests --release
@@ -244,7 +244,7 @@ fn park_vs_insert_through_reactor() {
         let (_, waker) = counting_waker();
         let deadline = Instant::now() + HOUR;
 
-        // `runtime::driver::Driver::park` with no timeout of its own: the earliest deadline
+        // `driver::Driver::park` with no timeout of its own: the earliest deadline
         // becomes the reactor's timeout; with none, the turn blocks until an unpark.
         let driver = {
             let timers = timers.clone();

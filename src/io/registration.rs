@@ -56,7 +56,7 @@ impl<S: mio::event::Source> Registered<S> {
     /// # Panics
     /// Outside a tourbillon runtime.
     pub(crate) fn new(io: S) -> io::Result<Registered<S>> {
-        let handle = crate::runtime::Handle::with_current(|handle| handle.driver().io.clone());
+        let handle = crate::driver::with_current(|driver| driver.io.clone());
         Registered::with_handle(io, handle)
     }
 }

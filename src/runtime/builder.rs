@@ -1,9 +1,9 @@
 //! `Builder`: choose a scheduler and its settings, then `build` a `Runtime`.
 
 use super::blocking::BlockingPool;
-use super::driver::Driver;
 use super::handle::{Handle, Scheduler};
 use super::{context, Runtime};
+use crate::driver::Driver;
 use crate::io::DEFAULT_MAX_EVENTS_PER_TICK;
 use crate::scheduler::{current_thread, multi_thread};
 use std::io;

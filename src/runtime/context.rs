@@ -1,5 +1,8 @@
 //! The thread-local runtime context: which runtime `spawn` and `Handle::current` refer to, and
 //! whether this thread is already driving a runtime (then `block_on` must refuse).
+//!
+//! Making a runtime current also makes its driver current in the bottom layer's
+//! thread-local ([`crate::driver::set_current`]), which is where sockets and timers look.
 
 use super::{Handle, TryCurrentError};
 use std::cell::{Cell, RefCell};
@@ -36,6 +39,8 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&Handle) -> R) -> Result<R, TryCurr
 #[must_use = "the handle is current only while the guard lives"]
 pub(crate) struct SetCurrentGuard {
     previous: Option<Handle>,
+    /// Restores the previous driver after `previous` is restored (fields drop after `drop`).
+    _driver: crate::driver::SetCurrentGuard,
 }
 
 /// A thread whose thread-locals are being destroyed (a runtime dropped from a thread-local's
@@ -45,7 +50,10 @@ pub(crate) fn set_current(handle: &Handle) -> SetCurrentGuard {
         .try_with(|c| c.handle.replace(Some(handle.clone())))
         .ok()
         .flatten();
-    SetCurrentGuard { previous }
+    SetCurrentGuard {
+        previous,
+        _driver: crate::driver::set_current(handle.driver()),
+    }
 }
 
 impl Drop for SetCurrentGuard {

@@ -2,8 +2,8 @@
 
 use super::blocking::BlockingPool;
 use super::context;
-use super::driver::DriverHandle;
 use super::RuntimeMetrics;
+use crate::driver::DriverHandle;
 use crate::loom::sync::Arc;
 use crate::scheduler::{current_thread, multi_thread};
 use crate::task::JoinHandle;
@@ -103,17 +103,8 @@ impl Handle {
     /// });
     /// ```
     pub fn current() -> Handle {
-        Handle::with_current(Handle::clone)
-    }
-
-    /// Runs `f` on the current runtime's handle without cloning it (one thread-local lookup;
-    /// what `sleep` and socket registration use).
-    ///
-    /// # Panics
-    /// Outside a runtime, as [`Handle::current`].
-    pub(crate) fn with_current<R>(f: impl FnOnce(&Handle) -> R) -> R {
-        match context::with_current(f) {
-            Ok(out) => out,
+        match context::with_current(Handle::clone) {
+            Ok(handle) => handle,
             Err(e) => panic!("{e}"),
         }
     }
@@ -241,8 +232,7 @@ impl Handle {
         }
     }
 
-    /// The reactor and timers of this runtime.
-    #[allow(dead_code)] // Used by the reactor and timer front ends as they land.
+    /// The reactor and timers of this runtime (made current beside it by `context`).
     pub(crate) fn driver(&self) -> &DriverHandle {
         match &self.scheduler {
             Scheduler::MultiThread(s) => &s.driver_handle,
@@ -334,12 +324,9 @@ impl TryCurrentError {
 impl fmt::Display for TryCurrentError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.thread_local_destroyed {
-            f.write_str("the tourbillon runtime context is being destroyed (the thread is exiting)")
+            f.write_str(crate::driver::CONTEXT_DESTROYED)
         } else {
-            f.write_str(
-                "there is no tourbillon runtime here: this must be called from inside \
-                 `Runtime::block_on`, a task spawned on a runtime, or with a `Handle`",
-            )
+            f.write_str(crate::driver::NO_CONTEXT)
         }
     }
 }

@@ -4,7 +4,6 @@
 //! - [`Runtime`] owns the worker threads and the blocking pool; dropping it shuts down.
 //! - [`Handle`] is a cheap, clonable reference to a runtime: spawn from anywhere with it.
 //! - `context`: the thread-local "current runtime".
-//! - `driver`: the reactor and the timers behind one `park`.
 //!
 //! # Shutdown
 //!
@@ -23,7 +22,6 @@
 mod blocking;
 mod builder;
 pub(crate) mod context;
-pub(crate) mod driver;
 mod handle;
 
 pub use builder::Builder;

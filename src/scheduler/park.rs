@@ -24,8 +24,8 @@
 //! rechecks "still `PARKED`?" atomically with going to sleep. Elsewhere, and under loom, a
 //! `Mutex`/`Condvar` pair plays the kernel's part.
 
+use crate::driver::{Driver, DriverHandle};
 use crate::loom::sync::atomic::{AtomicU32, Ordering::*};
-use crate::runtime::driver::{Driver, DriverHandle};
 use std::time::Duration;
 
 const EMPTY: u32 = 0;

@@ -37,6 +37,10 @@
 //! The lock is std's `Mutex`, not the loom facade's: the set uses only the task's public
 //! protocol (the `JoinHandle` and its waker), which the task's loom models check, and
 //! `std::task::Wake` needs std's `Arc`.
+//!
+//! The set sits above the runtime it spawns onto: `spawn_on` takes a runtime `Handle`, the one
+//! upward import under `src/task` besides the public `spawn_blocking` re-export (see the
+//! module docs' "Layering").
 
 use super::{AbortHandle, JoinHandle};
 use crate::runtime::Handle;

@@ -38,6 +38,20 @@
 //! 6. **A panic never unwinds through a transition.** Polling and dropping the future, dropping
 //!    the output and waking the join waker all run under `catch_unwind`; a panicking poll
 //!    becomes `JoinError::Panic`.
+//!
+//! # Layering
+//!
+//! The task machinery (everything above except `JoinSet`) is the bottom of the crate: it
+//! imports no scheduler, driver or runtime, and reaches a scheduler only through the
+//! `Schedule` trait. Two lines reach up to `crate::runtime`, both for the public
+//! `tourbillon::task` module, whose spawning functions are the runtime's by definition:
+//!
+//! - `pub use crate::runtime::spawn_blocking` (beside `pub use crate::spawn`): a re-export of
+//!   the public API, so users find the spawners where tokio keeps them. Moving the definition
+//!   here would not remove the dependency: it needs the current runtime's blocking pool.
+//! - `JoinSet` (join_set.rs) spawns onto the current runtime, or onto a runtime's `Handle`
+//!   that `JoinSet::spawn_on` takes as its public parameter. It is a user of the task
+//!   handles, not part of the machinery, and nothing below the runtime uses it.
 
 mod abort;
 pub(crate) mod coop;

@@ -25,7 +25,7 @@
 //! It owns one `driver::Handle` per runtime (in its driver), calls `before_park` /
 //! `after_park` around blocking in the reactor, `process` on non-blocking turns, and `shutdown`
 //! once after the last task is dropped. `sleep` finds the handle through
-//! `runtime::Handle::current()`.
+//! `crate::driver::with_current`.
 
 mod driver;
 mod entry;
@@ -48,7 +48,7 @@ pub use timeout::{timeout, timeout_at, Elapsed, Timeout};
 
 /// The timer driver of the runtime this thread runs in.
 fn current_handle() -> Handle {
-    crate::runtime::Handle::with_current(|handle| handle.driver().time.clone())
+    crate::driver::with_current(|driver| driver.time.clone())
 }
 
 /// A deadline for "never, in practice": 30 years after `now` (as tokio does).
