@@ -20,8 +20,7 @@
 //!   design notes name (loom cannot see inside it), `Mutex<VecDeque>` the shape of tokio's inject
 //!   queue (a locked list).
 
-#[allow(dead_code)]
-mod support;
+use tourbillon_support::bench as support;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use crossbeam_queue::SegQueue;

@@ -6,8 +6,7 @@
 //! Threads are started per iteration (`std::thread::scope`) and released together by a barrier;
 //! the start-up cost is the same for both runtimes and small next to 12,000 spawns.
 
-#[allow(dead_code)]
-mod support;
+use tourbillon_support::bench as support;
 
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, Bencher, Criterion};

@@ -14,8 +14,7 @@
 //! Unlike tokio's version, completion is awaited through a runtime-agnostic [`Latch`] rather than
 //! by blocking the `block_on` thread on a std channel, so the same code runs on current-thread.
 
-#[allow(dead_code)]
-mod support;
+use tourbillon_support::bench as support;
 
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, Bencher, Criterion};

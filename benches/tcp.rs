@@ -15,8 +15,7 @@
 //! With one connection this is latency: every round trip is two wakes through the reactor. With
 //! 64 it is throughput under concurrency: readiness events arrive in batches.
 
-#[allow(dead_code)]
-mod support;
+use tourbillon_support::bench as support;
 
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, Bencher, Criterion};

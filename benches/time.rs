@@ -12,8 +12,7 @@
 //! runtime's context), one per criterion iteration; `timer_fire_100k` times one batch per
 //! iteration, so it includes spawning the 100k tasks (both runtimes pay it).
 
-#[allow(dead_code)]
-mod support;
+use tourbillon_support::bench as support;
 
 use criterion::measurement::WallTime;
 use criterion::{black_box, criterion_group, criterion_main, Bencher, Criterion};

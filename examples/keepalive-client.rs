@@ -16,16 +16,13 @@
 //! The client raises its own descriptor limit (`RLIMIT_NOFILE`) to fit N connections, up to the
 //! hard limit; the server needs the same (`ulimit -n`).
 
-#[path = "support/args.rs"]
-#[allow(dead_code)] // the servers' timeouts
-mod args;
-
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Instant;
 
 use tourbillon::net::TcpStream;
+use tourbillon_support::args;
 
 const JSON: (&str, &[u8], &[u8]) = (
     "/json",

@@ -18,18 +18,14 @@
 //! Bytes per item = RSS growth / count. The output is one `key=value` line, then the sizes of
 //! the types involved where they can be measured from outside the runtime.
 
-#[allow(dead_code)]
-#[path = "../benches/support/mod.rs"]
-mod support;
-
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
-use support::timers::Timers;
-use support::Flavor;
+use tourbillon_support::bench::timers::Timers;
+use tourbillon_support::bench::Flavor;
 
 const USAGE: &str =
     "usage: memory --runtime tourbillon|tokio --what tasks|timers [--count N] (default 1000000)";

@@ -3,7 +3,7 @@
 
 Reads every target/criterion/**/new/{benchmark,estimates}.json. A group named
 "<scenario>/<flavor>" with functions "tourbillon" and "tokio" (the convention of
-benches/support/mod.rs) becomes one row of the ratio table: median times, each with the
+tourbillon-support/src/bench/mod.rs) becomes one row of the ratio table: median times, each with the
 half-width of its 95% confidence interval, and tourbillon's time divided by tokio's (below 1.0:
 tourbillon is faster), checked against issue 5's target where one exists. Every other result
 (floors, alternatives) is listed with its absolute median in a second table, with the time of

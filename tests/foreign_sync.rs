@@ -5,7 +5,7 @@
 //!
 //! README.md ("Coming from tokio") points here.
 
-mod support;
+use tourbillon_support::testing as support;
 
 use std::sync::Arc;
 

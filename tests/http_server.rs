@@ -6,33 +6,14 @@
 //! clients closed at the header timeout while a fast client is served, silent and idle
 //! connections closed, non-HTTP input answered 400.
 //!
-//! The examples are compiled in as modules (their `main`s are unused here), so the loops under
-//! test are the very ones `scripts/wrk-compare.sh` measures. Each example loads the HTTP module
-//! itself (an example is a crate of its own), so gathered here it is loaded once per example.
-#![allow(clippy::duplicate_mod)]
+//! The loops under test are the examples' own (`tourbillon_support::servers`), the very ones
+//! `scripts/wrk-compare.sh` measures.
 
-#[path = "../examples/support/http.rs"]
-mod http;
-
-#[path = "../examples/http-server.rs"]
-#[allow(dead_code)] // its `main`
-mod tourbillon_server;
-
-#[path = "../examples/echo.rs"]
-#[allow(dead_code)] // its `main`
-mod echo_server;
-
-#[path = "../examples/http-server-tokio.rs"]
-#[allow(dead_code)] // its `main`
-mod tokio_server;
-
-#[path = "../examples/http-server-threads.rs"]
-#[allow(dead_code)] // its `main`
-mod threads_server;
-
-#[path = "../examples/http-server-mio.rs"]
-#[allow(dead_code)] // its `main`
-mod mio_server;
+use tourbillon_support::servers::{
+    echo as echo_server, http_server as tourbillon_server, http_server_mio as mio_server,
+    http_server_threads as threads_server, http_server_tokio as tokio_server,
+};
+use tourbillon_support::{args, http, tokio_runtime, tourbillon_runtime};
 
 use std::future::Future;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -467,7 +448,7 @@ fn the_date_header_shows_the_current_second() {
 
 #[test]
 fn the_command_line_parses_address_and_runtime_shape() {
-    use tokio_server::args::{self, Args, Flavor};
+    use args::{self, Args, Flavor};
     let parse = |words: &[&str]| Args::parse(words.iter().map(|s| s.to_string()));
     let defaults = parse(&[]).unwrap();
     assert_eq!(defaults.addr, args::DEFAULT_ADDR);
@@ -610,8 +591,8 @@ fn spawn_server(serve: impl FnOnce(mpsc::Sender<SocketAddr>) + Send + 'static) -
 }
 
 /// The command line `words` as an example parses it (every example loads the same `args.rs`).
-fn args(words: &[&str]) -> tourbillon_server::args::Args {
-    tourbillon_server::args::Args::parse(words.iter().map(|s| s.to_string())).unwrap()
+fn args(words: &[&str]) -> args::Args {
+    args::Args::parse(words.iter().map(|s| s.to_string())).unwrap()
 }
 
 /// Runs an example's accept loop `run` on a tourbillon runtime made by `runtime`, listening on
@@ -636,24 +617,21 @@ where
 }
 
 /// The tourbillon HTTP server in `flavor` with the extra command-line `flags` (timeouts).
-fn spawn_tourbillon_server_with(
-    flavor: tourbillon_server::args::Flavor,
-    flags: &[&str],
-) -> SocketAddr {
+fn spawn_tourbillon_server_with(flavor: args::Flavor, flags: &[&str]) -> SocketAddr {
     spawn_on_tourbillon(
-        move || tourbillon_server::tourbillon_runtime::build(flavor, None),
+        move || tourbillon_runtime::build(flavor, None),
         tourbillon_server::run,
         args(flags),
     )
 }
 
-fn spawn_tourbillon_server(flavor: tourbillon_server::args::Flavor) -> SocketAddr {
+fn spawn_tourbillon_server(flavor: args::Flavor) -> SocketAddr {
     spawn_tourbillon_server_with(flavor, &[])
 }
 
 #[test]
 fn tourbillon_serves_keep_alive_pipelining_and_errors_in_both_flavors() {
-    use tourbillon_server::args::Flavor;
+    use args::Flavor;
     for flavor in [Flavor::CurrentThread, Flavor::MultiThread { workers: 2 }] {
         exercise(spawn_tourbillon_server(flavor));
     }
@@ -661,7 +639,7 @@ fn tourbillon_serves_keep_alive_pipelining_and_errors_in_both_flavors() {
 
 #[test]
 fn tourbillon_serves_many_keep_alive_clients_at_once() {
-    let addr = spawn_tourbillon_server(tourbillon_server::args::Flavor::MultiThread { workers: 2 });
+    let addr = spawn_tourbillon_server(args::Flavor::MultiThread { workers: 2 });
     let clients: Vec<_> = (0..32)
         .map(|_| {
             thread::spawn(move || {
@@ -682,15 +660,15 @@ fn tourbillon_serves_many_keep_alive_clients_at_once() {
     }
 }
 
-fn spawn_tokio_server(flavor: tokio_server::args::Flavor) -> SocketAddr {
+fn spawn_tokio_server(flavor: args::Flavor) -> SocketAddr {
     spawn_tokio_server_with(flavor, &[])
 }
 
 /// The tokio twin in `flavor` with the extra command-line `flags` (timeouts).
-fn spawn_tokio_server_with(flavor: tokio_server::args::Flavor, flags: &[&str]) -> SocketAddr {
-    let args = tokio_server::args::Args::parse(flags.iter().map(|s| s.to_string())).unwrap();
+fn spawn_tokio_server_with(flavor: args::Flavor, flags: &[&str]) -> SocketAddr {
+    let args = args::Args::parse(flags.iter().map(|s| s.to_string())).unwrap();
     spawn_server(move |addr_tx| {
-        tokio_server::tokio_runtime::build(flavor, None)
+        tokio_runtime::build(flavor, None)
             .unwrap()
             .block_on(async move {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -702,7 +680,7 @@ fn spawn_tokio_server_with(flavor: tokio_server::args::Flavor, flags: &[&str]) -
 
 #[test]
 fn tokio_twin_serves_keep_alive_pipelining_and_errors_in_both_flavors() {
-    use tokio_server::args::Flavor;
+    use args::Flavor;
     for flavor in [Flavor::CurrentThread, Flavor::MultiThread { workers: 2 }] {
         exercise(spawn_tokio_server(flavor));
     }
@@ -731,12 +709,12 @@ fn mio_twin_serves_keep_alive_pipelining_and_errors() {
 
 #[test]
 fn echo_returns_every_byte_on_concurrent_connections_in_both_flavors() {
-    use echo_server::args::Flavor;
+    use args::Flavor;
     for flavor in [Flavor::CurrentThread, Flavor::MultiThread { workers: 2 }] {
         let addr = spawn_on_tourbillon(
-            move || echo_server::tourbillon_runtime::build(flavor, None),
+            move || tourbillon_runtime::build(flavor, None),
             echo_server::run,
-            echo_server::args::Args::parse([]).unwrap(),
+            args::Args::parse([]).unwrap(),
         );
         let clients: Vec<_> = (0..16u8)
             .map(|seed| {
@@ -831,7 +809,7 @@ fn slow_clients_are_closed_and_fast_ones_served(addr: SocketAddr, slow: usize) {
 
 #[test]
 fn tourbillon_closes_slow_clients_at_the_header_timeout_in_both_flavors() {
-    use tourbillon_server::args::Flavor;
+    use args::Flavor;
     for flavor in [Flavor::CurrentThread, Flavor::MultiThread { workers: 2 }] {
         let addr = spawn_tourbillon_server_with(flavor, &["--header-timeout", "1"]);
         slow_clients_are_closed_and_fast_ones_served(addr, 300);
@@ -840,7 +818,7 @@ fn tourbillon_closes_slow_clients_at_the_header_timeout_in_both_flavors() {
 
 #[test]
 fn tokio_twin_closes_slow_clients_at_the_header_timeout() {
-    let flavor = tokio_server::args::Flavor::MultiThread { workers: 2 };
+    let flavor = args::Flavor::MultiThread { workers: 2 };
     let addr = spawn_tokio_server_with(flavor, &["--header-timeout", "1"]);
     slow_clients_are_closed_and_fast_ones_served(addr, 300);
 }
@@ -866,18 +844,18 @@ fn silent_connections_are_closed(addr: SocketAddr) {
 
 #[test]
 fn silent_and_idle_connections_are_closed_talking_ones_kept() {
-    use tourbillon_server::args::Flavor;
+    use args::Flavor;
     let flags = ["--header-timeout", "1", "--idle-timeout", "2"];
     for flavor in [Flavor::CurrentThread, Flavor::MultiThread { workers: 2 }] {
         silent_connections_are_closed(spawn_tourbillon_server_with(flavor, &flags));
     }
-    let flavor = tokio_server::args::Flavor::CurrentThread;
+    let flavor = args::Flavor::CurrentThread;
     silent_connections_are_closed(spawn_tokio_server_with(flavor, &flags));
 }
 
 #[test]
 fn non_http_input_gets_400_and_close() {
-    let addr = spawn_tourbillon_server(tourbillon_server::args::Flavor::MultiThread { workers: 2 });
+    let addr = spawn_tourbillon_server(args::Flavor::MultiThread { workers: 2 });
     let inputs: [&[u8]; 4] = [
         // The start of a TLS ClientHello.
         b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n",

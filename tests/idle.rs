@@ -2,7 +2,7 @@
 //!
 //! Its own test binary, because it reads the whole process's CPU time.
 
-mod support;
+use tourbillon_support::testing as support;
 
 use std::time::Duration;
 use support::{process_cpu_ticks, MAX_TICKS_PER_IDLE_SECOND};

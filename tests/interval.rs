@@ -4,7 +4,7 @@
 //! never how long anything took (the exact instants are checked with made-up clocks in
 //! src/time/interval.rs).
 
-mod support;
+use tourbillon_support::testing as support;
 
 use std::future::poll_fn;
 use std::task::Poll;

@@ -2,7 +2,7 @@
 //! `try_io` clearing readiness so the next wait really waits, several waiters woken by one
 //! event, and `into_inner` deregistering. Every scenario on both runtime flavors.
 
-mod support;
+use tourbillon_support::testing as support;
 
 use std::future::{poll_fn, Future};
 use std::io::{ErrorKind, Read, Write};

@@ -2,7 +2,7 @@
 //! multi-thread runtime with one and two workers: joining, aborting, dropping and shutting down
 //! a set of 100 tasks, completion order, and cancelling a task by its `AbortHandle`.
 
-mod support;
+use tourbillon_support::testing as support;
 
 use futures_channel::oneshot;
 use std::collections::HashSet;

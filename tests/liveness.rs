@@ -3,7 +3,7 @@
 //! beside a full queue, a drop from inside) and runs under a watchdog that turns a hang into a
 //! failure naming the scenario, on the current-thread runtime and on one and two workers.
 
-mod support;
+use tourbillon_support::testing as support;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -408,7 +408,7 @@ fn a_runtime_in_a_static_serves_block_on_from_several_threads() {
             })
             .collect();
         let total: u64 = threads.into_iter().map(|t| t.join().unwrap()).sum();
-        assert_eq!(total, (0..4).map(|i| i * 11).sum());
+        assert_eq!(total, (0..4u64).map(|i| i * 11).sum::<u64>());
     });
 }
 

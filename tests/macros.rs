@@ -4,7 +4,7 @@
 //!
 //! The misuse the attributes reject is in `tourbillon-macros/tests/ui` (trybuild).
 
-mod support;
+use tourbillon_support::testing as support;
 
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::{self, ThreadId};

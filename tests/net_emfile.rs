@@ -4,7 +4,7 @@
 //! Alone in its file: it lowers the process's descriptor limit, which would break tests running
 //! beside it.
 
-mod support;
+use tourbillon_support::testing as support;
 
 use std::os::fd::AsRawFd;
 

@@ -6,20 +6,16 @@
 //!
 //! Alone in its file, as one test: the variable is read once per process, when the first
 //! runtime starts, and setting it must not race with other threads reading the environment.
-#![allow(clippy::duplicate_mod)] // the example loads its support modules itself
-
-mod support;
-
-#[path = "../examples/http-server.rs"]
-#[allow(dead_code)] // its `main`
-mod server;
+use tourbillon_support::testing as support;
 
 use std::io::{Read, Write};
 use std::time::Duration;
 
-use server::args::{Args, Flavor};
 use support::within_deadline;
 use tourbillon::net::{TcpListener, TcpStream, UdpSocket};
+use tourbillon_support::args::{Args, Flavor};
+use tourbillon_support::servers::http_server as server;
+use tourbillon_support::tourbillon_runtime;
 
 const FLAVORS: [Flavor; 3] = [
     Flavor::CurrentThread,
@@ -151,7 +147,7 @@ fn sockets_timers_and_the_http_example_work_under_every_fault() {
     std::env::set_var("TOURBILLON_FAULTS", "all");
     within_deadline(|| {
         for flavor in FLAVORS {
-            let rt = server::tourbillon_runtime::build(flavor, None).unwrap();
+            let rt = tourbillon_runtime::build(flavor, None).unwrap();
             let short = rt.block_on(short_writes());
             assert!(
                 short > 0,

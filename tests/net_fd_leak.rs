@@ -2,7 +2,7 @@
 //!
 //! Alone in its file, so no other test of this binary opens descriptors meanwhile.
 
-mod support;
+use tourbillon_support::testing as support;
 
 use support::{multi_thread, open_fds, within_deadline};
 use tourbillon::net::{TcpListener, TcpStream};

@@ -1,6 +1,6 @@
 //! `TcpStream` and its halves under `futures_util::io`'s extension traits.
 
-mod support;
+use tourbillon_support::testing as support;
 
 use futures_util::future::join;
 use futures_util::io::{AsyncReadExt, AsyncWriteExt};

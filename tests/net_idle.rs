@@ -2,7 +2,7 @@
 //!
 //! Its own test binary, because it reads the whole process's CPU time.
 
-mod support;
+use tourbillon_support::testing as support;
 
 use std::io::Write;
 use std::time::{Duration, Instant};

@@ -2,7 +2,7 @@
 //! ever treated as initialised (valgrind's memcheck, in scripts/sanitizers.sh, would flag a read
 //! of the rest).
 
-mod support;
+use tourbillon_support::testing as support;
 
 use std::future::poll_fn;
 use std::mem::MaybeUninit;

@@ -1,7 +1,7 @@
 //! TCP through the public API: echo under load on both runtimes, EOF, refused connects, resets,
 //! split halves, and sockets that outlive their runtime.
 
-mod support;
+use tourbillon_support::testing as support;
 
 use std::io::ErrorKind;
 use std::net::{Shutdown, SocketAddr};

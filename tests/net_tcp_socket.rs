@@ -2,7 +2,7 @@
 //! try_write, peek, from_std, into_std}`, `TcpListener::from_std`, and `TcpSocket` (options,
 //! bind, listen, connect). Every scenario on both runtime flavors.
 
-mod support;
+use tourbillon_support::testing as support;
 
 use std::future::{poll_fn, Future};
 use std::io::{ErrorKind, Read, Write};

@@ -1,6 +1,6 @@
 //! UDP round trips, connected and not, and one socket shared by many receiving tasks.
 
-mod support;
+use tourbillon_support::testing as support;
 
 use std::io::ErrorKind;
 use std::sync::Arc;

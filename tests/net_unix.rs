@@ -2,7 +2,7 @@
 //! and owned halves, the futures-io traits, std conversions, datagrams, and sockets that
 //! outlive their runtime. Every scenario on both runtime flavors.
 
-mod support;
+use tourbillon_support::testing as support;
 
 use std::net::Shutdown;
 use std::path::PathBuf;

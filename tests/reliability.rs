@@ -11,13 +11,7 @@
 //!
 //! The tests count the process's descriptors and lower its descriptor limit, so they run one at
 //! a time (`serial`), each under the watchdog.
-#![allow(clippy::duplicate_mod)] // the example loads its support modules itself
-
-mod support;
-
-#[path = "../examples/http-server.rs"]
-#[allow(dead_code)] // its `main`
-mod server;
+use tourbillon_support::testing as support;
 
 use std::future::Future;
 use std::io::{self, Read, Write};
@@ -31,12 +25,14 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use futures_channel::oneshot;
-use server::args::{Args, Flavor};
 use support::{
     nofile_limit, open_fds, process_cpu_ticks, set_nofile_limit, within_deadline,
     MAX_TICKS_PER_IDLE_SECOND,
 };
 use tourbillon::{Runtime, RuntimeMetrics};
+use tourbillon_support::args::{Args, Flavor};
+use tourbillon_support::servers::http_server as server;
+use tourbillon_support::tourbillon_runtime;
 
 const FLAVORS: [Flavor; 3] = [
     Flavor::CurrentThread,
@@ -54,7 +50,7 @@ fn serial() -> MutexGuard<'static, ()> {
 }
 
 fn runtime(flavor: Flavor) -> Runtime {
-    server::tourbillon_runtime::build(flavor, None).unwrap()
+    tourbillon_runtime::build(flavor, None).unwrap()
 }
 
 fn args(flags: &[&str]) -> Args {

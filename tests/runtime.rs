@@ -9,8 +9,8 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 use tourbillon::{Builder, Runtime};
 
-mod support;
 use support::pending_counted;
+use tourbillon_support::testing as support;
 
 fn runtimes() -> Vec<(&'static str, Runtime)> {
     vec![

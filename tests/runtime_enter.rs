@@ -1,7 +1,7 @@
 //! `Runtime::enter` / `Handle::enter`: outside any runtime, the entered runtime is the one
 //! `spawn`, `sleep` and the socket constructors find; guards nest and restore the outer runtime.
 
-mod support;
+use tourbillon_support::testing as support;
 
 use std::future::Future;
 use std::pin::pin;

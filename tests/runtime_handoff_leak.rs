@@ -8,7 +8,7 @@
 //!
 //! Alone in its file, so no other test of this binary opens descriptors meanwhile.
 
-mod support;
+use tourbillon_support::testing as support;
 
 use std::sync::mpsc;
 use support::{current_thread, open_fds, within_deadline};

@@ -5,7 +5,7 @@
 //! Every wait runs under the watchdog: a lost signal is a failure naming its scenario, not a
 //! hang.
 
-mod support;
+use tourbillon_support::testing as support;
 
 use std::future::{poll_fn, Future};
 use std::pin::{pin, Pin};

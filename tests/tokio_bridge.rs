@@ -2,7 +2,7 @@
 //! describes: tokio-bound code fails inside a tourbillon task, and runs when handed to a tokio
 //! runtime on its own threads, its `JoinHandle` awaited and its channel read from tourbillon.
 
-mod support;
+use tourbillon_support::testing as support;
 
 use std::panic::catch_unwind;
 use std::time::Duration;

@@ -4,7 +4,7 @@
 //!
 //! Run with `cargo test --features tokio-io --test tokio_io`.
 
-mod support;
+use tourbillon_support::testing as support;
 
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -7,20 +7,11 @@
 //!     [--threads N | --current-thread] [--events-per-tick N]
 //! ```
 
-#[path = "../../examples/support/args.rs"]
-pub mod args;
-#[path = "support/service.rs"]
-pub mod service;
-#[path = "../../examples/support/tokio_runtime.rs"]
-pub mod tokio_runtime;
-
 use std::io;
-use std::sync::Arc;
 
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
+use tourbillon_support::servers::hyper_server_tokio;
+use tourbillon_support::{args, tokio_runtime};
 
 fn main() -> io::Result<()> {
     let args = args::Args::from_env();
@@ -32,31 +23,6 @@ fn main() -> io::Result<()> {
             listener.local_addr()?,
             args.flavor
         );
-        run(listener).await
+        hyper_server_tokio::run(listener).await
     })
-}
-
-/// Accepts connections forever, serving each one (HTTP/1.1 or HTTP/2) on its own task.
-pub async fn run(listener: TcpListener) -> io::Result<()> {
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder.http1().timer(TokioTimer::new());
-    builder.http2().timer(TokioTimer::new());
-    let builder = Arc::new(builder);
-    loop {
-        match listener.accept().await {
-            Ok((stream, _)) => {
-                let builder = builder.clone();
-                tokio::spawn(async move {
-                    let _ = stream.set_nodelay(true);
-                    let io = TokioIo::new(stream);
-                    let _ = builder
-                        .serve_connection(io, service_fn(service::respond))
-                        .await;
-                });
-            }
-            // Out of file descriptors, or a connection reset before we took it: the listener is
-            // still fine.
-            Err(error) => eprintln!("accept: {error}"),
-        }
-    }
 }

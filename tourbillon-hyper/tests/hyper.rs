@@ -9,8 +9,7 @@
 //! - the generic futures-io path of `TourbillonIo` (a type that is not `TcpStream`);
 //! - the way back: an upgraded connection (`101 Switching Protocols`) as futures-io, both ends.
 
-#[path = "../../tests/support/mod.rs"]
-mod support;
+use tourbillon_support::testing as support;
 
 use std::convert::Infallible;
 use std::future::Future;

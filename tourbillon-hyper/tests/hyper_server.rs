@@ -2,20 +2,15 @@
 //! tourbillon, over HTTP/1.1 and HTTP/2: `hyper-server` on both flavors, and its tokio twin
 //! (in a thread of its own, on tokio's runtime), which must answer the same bytes.
 //!
-//! The examples are compiled in as modules (their `main`s are unused here), so the accept loops
-//! under test are the very ones `scripts/wrk-compare.sh` measures.
-#![allow(clippy::duplicate_mod)]
+//! The accept loops under test are the examples' own (`tourbillon_support::servers`), the very
+//! ones `scripts/wrk-compare.sh` measures.
 
-#[path = "../../tests/support/mod.rs"]
-mod support;
+use tourbillon_support::testing as support;
 
-#[path = "../examples/hyper-server.rs"]
-#[allow(dead_code)] // its `main`
-mod tourbillon_server;
-
-#[path = "../examples/hyper-server-tokio.rs"]
-#[allow(dead_code)] // its `main`
-mod tokio_server;
+use tourbillon_support::servers::{
+    hyper_server as tourbillon_server, hyper_server_tokio as tokio_server,
+};
+use tourbillon_support::{args, tokio_runtime};
 
 use std::net::SocketAddr;
 
@@ -151,8 +146,8 @@ fn hyper_server_tokio_twin_answers_the_same() {
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         // The tokio server runs detached: its runtime lives until the test process exits.
         std::thread::spawn(move || {
-            let flavor = tokio_server::args::Flavor::CurrentThread;
-            tokio_server::tokio_runtime::build(flavor, None)
+            let flavor = args::Flavor::CurrentThread;
+            tokio_runtime::build(flavor, None)
                 .unwrap()
                 .block_on(async move {
                     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -1,8 +1,7 @@
 //! `TourbillonExecutor` and `TourbillonTimer` on their own, both flavors: spawning and sleeping
 //! from threads the runtime does not own, and `reset` moving a sleep without a new allocation.
 
-#[path = "../../tests/support/mod.rs"]
-mod support;
+use tourbillon_support::testing as support;
 
 use std::future::Future;
 use std::pin::Pin;

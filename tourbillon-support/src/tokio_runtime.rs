@@ -1,10 +1,9 @@
 //! The tokio runtime the tokio twins run on, of the shape their command line asks for (shared by
-//! `http-server-tokio` and tourbillon-hyper's `hyper-server-tokio`). It expects `args.rs` to be
-//! loaded as the sibling module `args`.
+//! `http-server-tokio` and tourbillon-hyper's `hyper-server-tokio`).
 
 use std::io;
 
-use super::args::Flavor;
+use crate::args::Flavor;
 
 /// A tokio runtime of the requested shape, I/O and timers enabled; with `events_per_tick`, its
 /// reactor takes at most that many events per turn.

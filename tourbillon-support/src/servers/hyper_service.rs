@@ -1,6 +1,6 @@
 //! The hyper service both hyper servers run (`hyper-server` on tourbillon, `hyper-server-tokio`
 //! on tokio), so `scripts/wrk-compare.sh` compares runtimes under the same handler. It answers
-//! what the root crate's `examples/support/http.rs` answers, over HTTP/1.1 and HTTP/2:
+//! what [`crate::http`] answers, over HTTP/1.1 and HTTP/2:
 //!
 //! - `GET /plaintext` → `Hello, World!` (`text/plain`);
 //! - `GET /json` → `{"message":"Hello, World!"}` (`application/json`);

@@ -1,7 +1,5 @@
 //! Helpers shared by the integration tests: deadlines, runtimes, loopback pairs, process counters.
 
-#![allow(dead_code)] // each test file uses a different subset
-
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{mpsc, Arc};

@@ -15,8 +15,7 @@
 //! - Scenario code is written once, generic over [`BenchRuntime`]; completion signals use a
 //!   runtime-agnostic channel (`futures_channel::oneshot`), never either runtime's own.
 //!
-//! Each bench binary (and `examples/memory.rs`, which loads this module by path) uses a
-//! different subset of it, hence the `allow(dead_code)` at its `mod support;` line.
+//! The benches and `examples/memory.rs` use it as `tourbillon_support::bench`.
 
 pub mod timers;
 

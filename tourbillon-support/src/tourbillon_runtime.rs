@@ -1,6 +1,5 @@
 //! What the examples that run on tourbillon share: the runtime their command line asks for, the
-//! `main` that binds ADDR and serves, and the accept loop. It expects `args.rs` to be loaded as
-//! the sibling module `args`.
+//! `main` that binds ADDR and serves, and the accept loop.
 
 use std::future::Future;
 use std::io;
@@ -8,7 +7,7 @@ use std::net::SocketAddr;
 
 use tourbillon::net::{AcceptBackoff, TcpListener, TcpStream};
 
-use super::args::{Args, Flavor};
+use crate::args::{Args, Flavor};
 
 /// A runtime of the requested shape: `--current-thread`, or `--threads N` workers; with
 /// `events_per_tick`, its reactor takes at most that many events per turn.

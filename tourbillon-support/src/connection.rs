@@ -1,7 +1,6 @@
 //! One HTTP connection served to completion, written once for every async server: the
 //! tourbillon server and its tokio twin run this very loop, so `scripts/wrk-compare.sh` compares
-//! runtimes, not two copies of the server. It expects `http.rs` to be loaded as the sibling
-//! module `http`.
+//! runtimes, not two copies of the server.
 //!
 //! # Timeouts
 //!
@@ -23,7 +22,7 @@ use std::future::Future;
 use std::io;
 use std::time::{Duration, Instant};
 
-use super::http;
+use crate::http;
 
 /// The two limits of the module docs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
