@@ -1,8 +1,8 @@
 //! The driver: the reactor and the timer wheel behind one `park`, and the thread's current one.
 //!
-//! This layer sits below the schedulers and above [`io`](crate::io) and [`time`](crate::time),
-//! and imports nothing else from the crate: the schedulers park in it, the runtime builds it,
-//! and the sockets and timers find it here.
+//! The front of the driver layer (this file, [`io`](crate::io) and [`time`](crate::time)): below
+//! the schedulers, which park in it, and above the tasks. It imports only `io` and `time`; the
+//! runtime builds it, and the sockets and timers find it here (README's "Architecture").
 //!
 //! - [`Driver`] is the blocking half. One thread at a time owns it and may block in
 //!   [`Driver::park`].
