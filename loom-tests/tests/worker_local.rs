@@ -16,7 +16,8 @@
 //! | `lifo_wake_vs_foreign_wake`             | a ping-pong pair on one worker (each wake lands in the LIFO slot; the fourth in a row goes to the local queue) while a foreign thread wakes one of them: every wake is followed by a poll |
 //! | `yield_vs_foreign_wake`                 | a task that wakes itself (yield list) while a foreign thread wakes it too: polled again after both |
 //! | `yield_vs_foreign_wake_vs_shutdown`     | the same with the worker loop on its own thread and a shutdown racing both: nothing leaks |
-//! | `steal_vs_pop_of_lifo_displaced_task`   | the ping-pong on worker 0 while worker 1 ticks on its own thread, stealing from 0's queue (where the LIFO-displaced task goes) or taking the pair from the injector: never two polls of one task at once, every wake followed by a poll |
+//! | `lifo_displaced_task_vs_worker_parking` | a task on worker 0 wakes two others: the second takes the LIFO slot and pushes the first to the local queue, while worker 1 (its real loop) goes to sleep. Worker 0 then stops, so worker 1 must be woken for the displaced task, or see it when it re-checks before sleeping (idle.rs rule 4: the local push's half of the Dekker pair, whose fences no injector model reaches: an injector push has its own) |
+//! | `steal_vs_pop_of_lifo_displaced_task`   | the ping-pong on worker 0 while worker 1 ticks on its own thread, stealing from 0's queue (where the task that finds the LIFO budget spent goes) or taking the pair from the injector: never two polls of one task at once, every wake followed by a poll |
 #![cfg(loom)]
 
 use loom::thread;
@@ -72,9 +73,9 @@ struct Cast {
 }
 
 impl Cast {
-    /// Spawns one never-completing task per `script` (from the model's thread: into the
-    /// injector). A task's first poll stores its waker in its probe; each later poll runs its
-    /// script with the poll's number (2, 3, ...) and every probe.
+    /// Spawns one task per `script` (from the model's thread: into the injector). A task's
+    /// first poll stores its waker in its probe; each later poll runs its script with the
+    /// poll's number (2, 3, ...) and every probe, and returns what the script returns.
     fn spawn(rt: &MultiThread, scripts: Vec<Script>) -> Cast {
         let probes: Vec<_> = scripts.iter().map(|_| StdArc::default()).collect();
         let drops = Tally::new();
@@ -89,10 +90,10 @@ impl Cast {
                     let polls = probe.polls.load(SeqCst);
                     if polls == 1 {
                         probe.waker.set(cx.waker().clone()).expect("first poll");
+                        Poll::Pending
                     } else {
-                        script(polls, &probes);
+                        script(polls, &probes)
                     }
-                    Poll::Pending
                 }))
             })
             .collect();
@@ -114,7 +115,8 @@ impl Cast {
         }
     }
 
-    /// After the runtime shut down: every task cancelled, every future dropped once.
+    /// After the runtime shut down: every task whose join handle is still here was cancelled,
+    /// every future was dropped once.
     fn assert_all_cancelled(self, rt: &MultiThread) {
         assert_eq!(rt.alive(), 0, "a task outlived the shutdown");
         assert_eq!(
@@ -130,7 +132,7 @@ impl Cast {
 }
 
 /// A task's behaviour on its polls after the first: `(poll number, every probe)`.
-type Script = Box<dyn Fn(usize, &[StdArc<Probe>]) + Send + Sync>;
+type Script = Box<dyn Fn(usize, &[StdArc<Probe>]) -> Poll<()> + Send + Sync>;
 
 /// Two tasks that wake each other, `hops` wakes in all, each from inside a poll: on a worker,
 /// every one of those wakes takes the worker-local path (the LIFO slot).
@@ -143,6 +145,7 @@ fn ping_pong(hops: usize) -> Vec<Script> {
                 if count.fetch_add(1, SeqCst) < hops {
                     probes[1 - me].wake();
                 }
+                Poll::Pending
             }) as Script
         })
         .collect()
@@ -209,6 +212,7 @@ fn yields_once() -> Vec<Script> {
         if polls == 2 {
             probes[0].wake();
         }
+        Poll::Pending
     })]
 }
 
@@ -277,6 +281,47 @@ fn steal_vs_pop_of_lifo_displaced_task() {
             rt.begin_shutdown();
             thief.run();
             owner.run();
+            rt.finish_shutdown();
+        });
+        cast.assert_all_cancelled(&rt);
+    });
+}
+
+/// Task 0 wakes 1 then 2 (on a worker: 1 takes the LIFO slot, then 2 takes it and 1 moves to
+/// the local queue); task 1 completes when polled again; task 2 waits.
+fn wake_two() -> Vec<Script> {
+    vec![
+        Box::new(|_: usize, probes: &[StdArc<Probe>]| {
+            probes[1].wake();
+            probes[2].wake();
+            Poll::Pending
+        }),
+        Box::new(|_: usize, _: &[StdArc<Probe>]| Poll::Ready(())),
+        Box::new(|_: usize, _: &[StdArc<Probe>]| Poll::Pending),
+    ]
+}
+
+#[test]
+fn lifo_displaced_task_vs_worker_parking() {
+    model(None, || {
+        let mut rt = MultiThread::new(2);
+        let mut workers = rt.take_workers();
+        let sleeper = workers.pop().unwrap();
+        let busy = workers.pop().unwrap();
+        let mut cast = Cast::spawn(&rt, wake_two());
+        let displaced = cast.joins.remove(1);
+        rt.with_driver_held(|| {
+            first_polls(&busy, &cast);
+            cast.probes[0].wake();
+            let sleeper = thread::spawn(move || sleeper.run());
+            // Runs task 0 (and task 2 from the LIFO slot), unless the sleeper took it first.
+            busy.run_tick();
+            // The busy worker ticks no more: a lost wake-up leaves task 1 in its queue while
+            // the sleeper sleeps, and this waits forever (loom: deadlock).
+            loom::future::block_on(displaced).unwrap();
+            rt.begin_shutdown();
+            sleeper.join().unwrap();
+            busy.run();
             rt.finish_shutdown();
         });
         cast.assert_all_cancelled(&rt);
