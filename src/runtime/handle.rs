@@ -122,6 +122,18 @@ impl Handle {
         }
     }
 
+    /// Statistics about this runtime: see [`RuntimeMetrics`](crate::RuntimeMetrics).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tourbillon::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    /// assert_eq!(rt.handle().metrics().num_workers(), 2);
+    /// ```
+    pub fn metrics(&self) -> crate::RuntimeMetrics {
+        crate::RuntimeMetrics::new(self.clone())
+    }
+
     /// The reactor and timers of this runtime.
     #[allow(dead_code)] // Used by the reactor and timer front ends as they land.
     pub(crate) fn driver(&self) -> &DriverHandle {
