@@ -21,12 +21,21 @@
 //!
 //! Busy duration needs the clock: a worker reads it once as it parks and once as it unparks,
 //! never per poll.
+//!
+//! # Measuring what they cost
+//!
+//! Built with the environment variable `TOURBILLON_METRICS_OFF` set, every counter stays at
+//! zero and the park-time clock reads are skipped: `scripts/metrics-overhead.sh` builds the
+//! benchmarks both ways, alternately, to measure the difference (PERF.md). Nothing else sets it.
 
 use super::handle::Scheduler;
 use super::Handle;
 use crossbeam_utils::CachePadded;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
+
+/// `false` only in the build that measures the counters' cost (module docs).
+const COUNTING: bool = option_env!("TOURBILLON_METRICS_OFF").is_none();
 
 /// A cumulative count with one writer at a time: a relaxed load and store (two plain `mov`s
 /// on x86), no read-modify-write.
@@ -36,8 +45,10 @@ pub(crate) struct Counter(AtomicU64);
 impl Counter {
     #[inline]
     pub(crate) fn add(&self, n: u64) {
-        // Relaxed: one writer (module docs); readers need no edge.
-        self.0.store(self.0.load(Relaxed).wrapping_add(n), Relaxed);
+        if COUNTING {
+            // Relaxed: one writer (module docs); readers need no edge.
+            self.0.store(self.0.load(Relaxed).wrapping_add(n), Relaxed);
+        }
     }
 
     #[inline]
@@ -47,8 +58,10 @@ impl Counter {
 
     #[inline]
     pub(crate) fn set(&self, value: u64) {
-        // Relaxed: as in `add`.
-        self.0.store(value, Relaxed);
+        if COUNTING {
+            // Relaxed: as in `add`.
+            self.0.store(value, Relaxed);
+        }
     }
 
     #[inline]
@@ -66,8 +79,10 @@ pub(crate) struct SharedCounter(AtomicU64);
 impl SharedCounter {
     #[inline]
     pub(crate) fn incr(&self) {
-        // Relaxed: a statistic (module docs).
-        self.0.fetch_add(1, Relaxed);
+        if COUNTING {
+            // Relaxed: a statistic (module docs).
+            self.0.fetch_add(1, Relaxed);
+        }
     }
 
     pub(crate) fn get(&self) -> u64 {
@@ -129,6 +144,9 @@ impl WorkerMetrics {
 
     /// The worker is about to park: its busy period ends.
     pub(crate) fn about_to_park(&self, epoch: Instant) {
+        if !COUNTING && cfg!(not(feature = "trace")) {
+            return;
+        }
         self.park.incr();
         let now = nanos_since(epoch);
         self.busy_nanos
@@ -140,6 +158,9 @@ impl WorkerMetrics {
 
     /// The worker unparked: a busy period begins.
     pub(crate) fn unparked(&self, epoch: Instant) {
+        if !COUNTING && cfg!(not(feature = "trace")) {
+            return;
+        }
         self.unpark.incr();
         let now = self.busy_from_now(epoch);
         #[cfg(feature = "trace")]
@@ -179,15 +200,17 @@ impl WorkerMetrics {
         let _ = task;
     }
 
-    /// This worker woke or spawned `task` into its own queue.
+    /// This worker woke (`is_wake`) or spawned `task` into worker `target`'s queue (its own).
     #[inline]
-    pub(crate) fn scheduled_locally(&self, task: usize, target: usize) {
+    pub(crate) fn scheduled_locally(&self, task: usize, target: usize, is_wake: bool) {
         self.local_schedule.incr();
         #[cfg(feature = "trace")]
-        self.trace
-            .record(crate::runtime::trace::Event::Wake { task, target });
+        self.trace.record(match is_wake {
+            true => crate::runtime::trace::Event::Wake { task, target },
+            false => crate::runtime::trace::Event::Spawn { task, target },
+        });
         #[cfg(not(feature = "trace"))]
-        let _ = (task, target);
+        let _ = (task, target, is_wake);
     }
 
     /// This worker stole `count` tasks from `victim`.

@@ -16,20 +16,20 @@
 //!
 //! # What is recorded
 //!
-//! Poll start (task id, local queue length) and end; a wake or spawn into the worker's own
+//! Poll start (task id, local queue length) and end; a wake or a spawn into the worker's own
 //! queue (task id); a steal (victim, count); park and unpark; a reactor turn (I/O events); an
 //! injector batch (tasks moved, tasks left). A wake from a thread that is not a worker is not
 //! recorded: it has no ring.
 //!
 //! # The JSON
 //!
-//! One lane (`tid`) per worker. Polls and parked periods are slices; wakes are 1 ns slices from
-//! which a flow arrow leads to the task's next poll, on whichever worker that happens, so a
+//! One lane (`tid`) per worker. Polls and parked periods are slices; wakes and spawns are 1 ns
+//! slices from which a flow arrow leads to the task's next poll, on whichever worker that happens, so a
 //! cross-core wake shows as an arrow between lanes and its latency as the arrow's length. Queue
 //! lengths are counters. Task ids are the tasks' addresses: unique among live tasks, reused
 //! after a task is freed.
 
-use super::metrics::{nanos_since, Counter, WorkerMetrics};
+use super::metrics::{nanos_since, WorkerMetrics};
 use super::{handle::Scheduler, Handle, Runtime};
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -52,8 +52,13 @@ pub(crate) enum Event {
     PollEnd {
         task: usize,
     },
-    /// A task woken or spawned into the queue of worker `target`.
+    /// A task woken into the queue (or LIFO slot) of worker `target`.
     Wake {
+        task: usize,
+        target: usize,
+    },
+    /// A task spawned into the queue of worker `target`.
+    Spawn {
         task: usize,
         target: usize,
     },
@@ -84,6 +89,7 @@ impl Event {
             Event::Unpark => (5, 0, 0),
             Event::ReactorTurn { events } => (6, events, 0),
             Event::InjectorBatch { count, left } => (7, count, left),
+            Event::Spawn { task, target } => (8, task, target),
         };
         [kind, a as u64, b as u64]
     }
@@ -102,6 +108,7 @@ impl Event {
             5 => Event::Unpark,
             6 => Event::ReactorTurn { events: a },
             7 => Event::InjectorBatch { count: a, left: b },
+            8 => Event::Spawn { task: a, target: b },
             _ => return None,
         })
     }
@@ -113,8 +120,9 @@ pub(crate) struct Ring {
     epoch: Instant,
     /// `[nanoseconds since epoch, kind, a, b]` per event.
     slots: Box<[[AtomicU64; 4]]>,
-    /// Events written so far; slot `written % RING_EVENTS` is the next.
-    written: Counter,
+    /// Events written so far; slot `written % RING_EVENTS` is the next. Written by the worker
+    /// alone (a load and a store, as a metrics `Counter`).
+    written: AtomicU64,
 }
 
 impl Ring {
@@ -122,7 +130,7 @@ impl Ring {
         Ring {
             epoch,
             slots: (0..RING_EVENTS).map(|_| Default::default()).collect(),
-            written: Counter::default(),
+            written: AtomicU64::new(0),
         }
     }
 
@@ -134,20 +142,21 @@ impl Ring {
     /// Records `event` at `nanos` since the epoch.
     #[inline]
     pub(crate) fn record_at(&self, nanos: u64, event: Event) {
-        let written = self.written.get();
+        // Relaxed: one writer; readers discard what may be torn (module docs).
+        let written = self.written.load(Relaxed);
         let slot = &self.slots[written as usize % RING_EVENTS];
         let [kind, a, b] = event.encode();
-        // Relaxed: one writer; readers discard what may be torn (module docs).
         slot[0].store(nanos, Relaxed);
         slot[1].store(kind, Relaxed);
         slot[2].store(a, Relaxed);
         slot[3].store(b, Relaxed);
-        self.written.set(written + 1);
+        self.written.store(written + 1, Relaxed);
     }
 
     /// The events still in the ring, oldest first, as `(nanoseconds since epoch, event)`.
     fn snapshot(&self) -> Vec<(u64, Event)> {
-        let end = self.written.get();
+        // Relaxed: the slots' loads below are checked against a second load, not ordered.
+        let end = self.written.load(Relaxed);
         let start = end.saturating_sub(RING_EVENTS as u64);
         let mut events: Vec<(u64, Event)> = (start..end)
             .filter_map(|i| {
@@ -157,8 +166,10 @@ impl Ring {
                 Some((slot[0].load(Relaxed), Event::decode(words)?))
             })
             .collect();
-        // Slots the worker overwrote while we read them may be torn: drop them.
-        let overwritten = (self.written.get() - start).saturating_sub(RING_EVENTS as u64);
+        // Slots the worker overwrote while we read them may be torn, and so may the one it is
+        // writing now (the oldest, in a full ring): drop them.
+        let overwritten =
+            (self.written.load(Relaxed) + 1 - start).saturating_sub(RING_EVENTS as u64);
         events.drain(..(overwritten as usize).min(events.len()));
         events
     }
@@ -266,11 +277,15 @@ fn write_json(flavor: &str, lanes: &[Vec<(u64, Event)>], out: impl Write) -> io:
                         ))?;
                     }
                 }
-                Event::Wake { task, target } => {
+                Event::Wake { task, target } | Event::Spawn { task, target } => {
+                    let name = match event {
+                        Event::Wake { .. } => "wake",
+                        _ => "spawn",
+                    };
                     json.item(format_args!(
-                        r#"{{"ph":"X","name":"wake","cat":"wake","pid":1,"tid":{worker},"ts":{ts},"dur":0.001,"args":{{"task":{task},"target":{target}}}}}"#
+                        r#"{{"ph":"X","name":"{name}","cat":"{name}","pid":1,"tid":{worker},"ts":{ts},"dur":0.001,"args":{{"task":{task},"target":{target}}}}}"#
                     ))?;
-                    // The task's first poll from now on is the one this wake caused.
+                    // The task's first poll from now on is the one this wake or spawn caused.
                     let next = polls.get(&task).and_then(|starts| {
                         let i = starts.partition_point(|&(t, _)| t < at);
                         starts.get(i)
@@ -278,10 +293,10 @@ fn write_json(flavor: &str, lanes: &[Vec<(u64, Event)>], out: impl Write) -> io:
                     if let Some(&(poll_at, poll_worker)) = next {
                         flow += 1;
                         json.item(format_args!(
-                            r#"{{"ph":"s","name":"wake","cat":"wake","id":{flow},"pid":1,"tid":{worker},"ts":{ts}}}"#
+                            r#"{{"ph":"s","name":"{name}","cat":"{name}","id":{flow},"pid":1,"tid":{worker},"ts":{ts}}}"#
                         ))?;
                         json.item(format_args!(
-                            r#"{{"ph":"f","bp":"e","name":"wake","cat":"wake","id":{flow},"pid":1,"tid":{poll_worker},"ts":{}}}"#,
+                            r#"{{"ph":"f","bp":"e","name":"{name}","cat":"{name}","id":{flow},"pid":1,"tid":{poll_worker},"ts":{}}}"#,
                             us(poll_at)
                         ))?;
                     }
@@ -362,6 +377,7 @@ mod tests {
             Event::Unpark,
             Event::ReactorTurn { events: 5 },
             Event::InjectorBatch { count: 7, left: 9 },
+            Event::Spawn { task: 3, target: 0 },
         ];
         for event in events {
             assert_eq!(Event::decode(event.encode()), Some(event));
@@ -375,11 +391,12 @@ mod tests {
             ring.record_at(i as u64, Event::ReactorTurn { events: i });
         }
         let events = ring.snapshot();
-        assert_eq!(events.len(), RING_EVENTS);
-        assert_eq!(events[0], (10, Event::ReactorTurn { events: 10 }));
+        // The oldest is dropped: a running worker could be overwriting it.
+        assert_eq!(events.len(), RING_EVENTS - 1);
+        assert_eq!(events[0], (11, Event::ReactorTurn { events: 11 }));
         let last = RING_EVENTS + 9;
         assert_eq!(
-            events[RING_EVENTS - 1],
+            events[RING_EVENTS - 2],
             (last as u64, Event::ReactorTurn { events: last })
         );
     }

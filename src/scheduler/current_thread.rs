@@ -189,10 +189,10 @@ impl Handle {
         self.with_running(|running| running.is_some())
     }
 
-    fn schedule(&self, task: Notified<Arc<Handle>>) {
+    fn schedule(&self, task: Notified<Arc<Handle>>, is_wake: bool) {
         self.with_running(|running| match running {
             Some(running) => {
-                running.metrics().scheduled_locally(task.id(), 0);
+                running.metrics().scheduled_locally(task.id(), 0, is_wake);
                 running.queue.borrow_mut().push_back(task);
             }
             None => {
@@ -288,7 +288,11 @@ impl Handle {
 
 impl Schedule for Arc<Handle> {
     fn schedule(&self, task: Notified<Self>) {
-        Handle::schedule(self, task);
+        Handle::schedule(self, task, true);
+    }
+
+    fn spawned(&self, task: Notified<Self>) {
+        Handle::schedule(self, task, false);
     }
 
     /// A task that yielded waits until everything else runnable — the queue, the injector,
@@ -297,7 +301,7 @@ impl Schedule for Arc<Handle> {
     fn yield_now(&self, task: Notified<Self>) {
         self.with_running(|running| match running {
             Some(running) => running.yielded.borrow_mut().push(task),
-            None => Handle::schedule(self, task),
+            None => Handle::schedule(self, task, true),
         });
     }
 

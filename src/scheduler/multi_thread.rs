@@ -430,7 +430,8 @@ impl Worker {
     }
 
     fn schedule_local(&self, task: Notified<Arc<Handle>>, is_wake: bool) {
-        self.metrics().scheduled_locally(task.id(), self.index);
+        self.metrics()
+            .scheduled_locally(task.id(), self.index, is_wake);
         let to_queue = if is_wake {
             // The slot's previous occupant, if any, moves to the queue.
             self.lifo.replace(Some(task))

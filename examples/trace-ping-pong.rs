@@ -1,0 +1,80 @@
+//! The `ping_pong` benchmark's shape (benches/scheduler.rs), traced: a task spawns 1,000
+//! tasks, each of which spawns a responder and bounces a oneshot off it. Runs it a few times,
+//! then writes the runtime's timeline (feature `trace`) as Chrome trace-event JSON to PATH, for
+//! <https://ui.perfetto.dev> or `scripts/trace-plot`.
+//!
+//! ```text
+//! cargo run --release --features trace --example trace-ping-pong -- PATH \
+//!     [--threads N (2) | --current-thread] [--iterations K (20)]
+//! scripts/trace-plot PATH -o perf/ping-pong-trace.svg
+//! ```
+//!
+//! Each worker's ring keeps its last 65,536 events, the last few iterations.
+
+use std::io;
+
+use futures_channel::oneshot;
+use tourbillon::{Builder, Runtime};
+
+const PAIRS: usize = 1_000;
+
+fn main() -> io::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let path = args.next().ok_or_else(|| usage("no PATH"))?;
+    let (mut workers, mut iterations) = (Some(2), 20);
+    while let Some(arg) = args.next() {
+        let mut number = |name: &str| {
+            let value = args.next().and_then(|v| v.parse::<usize>().ok());
+            value.ok_or_else(|| usage(&format!("{name} needs a number")))
+        };
+        match arg.as_str() {
+            "--threads" => workers = Some(number("--threads")?),
+            "--current-thread" => workers = None,
+            "--iterations" => iterations = number("--iterations")?,
+            other => return Err(usage(&format!("unknown argument `{other}`"))),
+        }
+    }
+    let rt = match workers {
+        Some(n) => Builder::new_multi_thread().worker_threads(n).build()?,
+        None => Builder::new_current_thread().build()?,
+    };
+    for _ in 0..iterations {
+        ping_pong(&rt);
+    }
+    rt.trace(io::BufWriter::new(std::fs::File::create(&path)?))?;
+    println!("wrote {path}");
+    Ok(())
+}
+
+fn usage(problem: &str) -> io::Error {
+    io::Error::other(format!(
+        "{problem}\nusage: trace-ping-pong PATH [--threads N | --current-thread] [--iterations K]"
+    ))
+}
+
+/// One iteration: 1,000 pairs bouncing a oneshot, spawned from a task.
+fn ping_pong(rt: &Runtime) {
+    rt.block_on(async {
+        tourbillon::spawn(async {
+            let pairs: Vec<_> = (0..PAIRS)
+                .map(|_| {
+                    tourbillon::spawn(async {
+                        let (ping_tx, ping_rx) = oneshot::channel();
+                        let (pong_tx, pong_rx) = oneshot::channel();
+                        tourbillon::spawn(async move {
+                            ping_rx.await.unwrap();
+                            pong_tx.send(()).unwrap();
+                        });
+                        ping_tx.send(()).unwrap();
+                        pong_rx.await.unwrap();
+                    })
+                })
+                .collect();
+            for pair in pairs {
+                pair.await.unwrap();
+            }
+        })
+        .await
+        .unwrap();
+    });
+}
