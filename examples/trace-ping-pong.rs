@@ -9,12 +9,13 @@
 //! scripts/trace-plot PATH -o perf/ping-pong-trace.svg
 //! ```
 //!
-//! Each worker's ring keeps its last 65,536 events, the last few iterations.
+//! Each worker's ring keeps its last 65,536 events, the last few iterations. It also prints the
+//! runtime's counters per iteration (a markdown table).
 
 use std::io;
 
 use futures_channel::oneshot;
-use tourbillon::{Builder, Runtime};
+use tourbillon::{Builder, Runtime, RuntimeMetrics};
 
 const PAIRS: usize = 1_000;
 
@@ -43,7 +44,35 @@ fn main() -> io::Result<()> {
     }
     rt.trace(io::BufWriter::new(std::fs::File::create(&path)?))?;
     println!("wrote {path}");
+    print_per_iteration(&rt.metrics(), iterations);
     Ok(())
+}
+
+/// The runtime's counters divided by the iterations: what one `ping_pong` costs the scheduler.
+fn print_per_iteration(m: &RuntimeMetrics, iterations: usize) {
+    let per = |total: u64| total as f64 / iterations as f64;
+    println!("per iteration ({iterations} iterations of {PAIRS} pairs):");
+    println!("| worker | polls | LIFO hits | local schedules | stolen | steals | parks | injector batches |");
+    println!("|---|---|---|---|---|---|---|---|");
+    for i in 0..m.num_workers() {
+        println!(
+            "| {i} | {:.0} | {:.0} | {:.0} | {:.0} | {:.1} | {:.1} | {:.1} |",
+            per(m.worker_poll_count(i)),
+            per(m.worker_lifo_hit_count(i)),
+            per(m.worker_local_schedule_count(i)),
+            per(m.worker_steal_count(i)),
+            per(m.worker_steal_operations(i)),
+            per(m.worker_park_count(i)),
+            per(m.worker_injector_batch_count(i)),
+        );
+    }
+    println!(
+        "remote schedules {:.1}, unpark requests {:.1}, of which woke a sleeper {:.1}, reactor turns {:.1}",
+        per(m.remote_schedule_count()),
+        per(m.worker_wake_request_count()),
+        per(m.worker_wake_count()),
+        per(m.reactor_turn_count()),
+    );
 }
 
 fn usage(problem: &str) -> io::Error {
