@@ -1,16 +1,18 @@
-//! The `ping_pong` benchmark's shape (benches/scheduler.rs), traced: a task spawns 1,000
-//! tasks, each of which spawns a responder and bounces a oneshot off it. Runs it a few times,
-//! then writes the runtime's timeline (feature `trace`) as Chrome trace-event JSON to PATH, for
+//! The `ping_pong` benchmark's shape (benches/scheduler.rs), seen from inside: a task spawns
+//! 1,000 tasks, each of which spawns a responder and bounces a oneshot off it. Runs it K times,
+//! prints the runtime's counters per iteration (a markdown table), and with the `trace` feature
+//! writes the runtime's timeline as Chrome trace-event JSON to PATH, for
 //! <https://ui.perfetto.dev> or `scripts/trace-plot`.
 //!
 //! ```text
-//! cargo run --release --features trace --example trace-ping-pong -- PATH \
+//! cargo run --release [--features trace] --example ping-pong -- [PATH] \
 //!     [--threads N (2) | --current-thread] [--iterations K (20)]
 //! scripts/trace-plot PATH -o perf/ping-pong-trace.svg
 //! ```
 //!
-//! Each worker's ring keeps its last 65,536 events, the last few iterations. It also prints the
-//! runtime's counters per iteration (a markdown table).
+//! Each worker's ring keeps its last 65,536 events: the last few iterations. Being small and
+//! deterministic on current-thread, it is also what `scripts/metrics-overhead.sh` counts
+//! instructions of (callgrind), with and without the metrics.
 
 use std::io;
 
@@ -21,8 +23,7 @@ const PAIRS: usize = 1_000;
 
 fn main() -> io::Result<()> {
     let mut args = std::env::args().skip(1);
-    let path = args.next().ok_or_else(|| usage("no PATH"))?;
-    let (mut workers, mut iterations) = (Some(2), 20);
+    let (mut path, mut workers, mut iterations) = (None, Some(2), 20);
     while let Some(arg) = args.next() {
         let mut number = |name: &str| {
             let value = args.next().and_then(|v| v.parse::<usize>().ok());
@@ -32,7 +33,10 @@ fn main() -> io::Result<()> {
             "--threads" => workers = Some(number("--threads")?),
             "--current-thread" => workers = None,
             "--iterations" => iterations = number("--iterations")?,
-            other => return Err(usage(&format!("unknown argument `{other}`"))),
+            other if other.starts_with("--") || path.is_some() => {
+                return Err(usage(&format!("unexpected argument `{other}`")))
+            }
+            other => path = Some(other.to_string()),
         }
     }
     let rt = match workers {
@@ -42,9 +46,10 @@ fn main() -> io::Result<()> {
     for _ in 0..iterations {
         ping_pong(&rt);
     }
-    rt.trace(io::BufWriter::new(std::fs::File::create(&path)?))?;
-    println!("wrote {path}");
     print_per_iteration(&rt.metrics(), iterations);
+    if let Some(path) = path {
+        write_trace(&rt, &path)?;
+    }
     Ok(())
 }
 
@@ -75,9 +80,23 @@ fn print_per_iteration(m: &RuntimeMetrics, iterations: usize) {
     );
 }
 
+#[cfg(feature = "trace")]
+fn write_trace(rt: &Runtime, path: &str) -> io::Result<()> {
+    rt.trace(io::BufWriter::new(std::fs::File::create(path)?))?;
+    println!("wrote {path}");
+    Ok(())
+}
+
+#[cfg(not(feature = "trace"))]
+fn write_trace(_: &Runtime, _: &str) -> io::Result<()> {
+    Err(usage(
+        "PATH needs the `trace` feature (cargo run --features trace ...)",
+    ))
+}
+
 fn usage(problem: &str) -> io::Error {
     io::Error::other(format!(
-        "{problem}\nusage: trace-ping-pong PATH [--threads N | --current-thread] [--iterations K]"
+        "{problem}\nusage: ping-pong [PATH] [--threads N | --current-thread] [--iterations K]"
     ))
 }
 
