@@ -10,7 +10,9 @@
 # slow spell of the shared machine hits them alike. Each run measures tourbillon and tokio in
 # the same criterion group; the figure kept is tourbillon's median divided by tokio's, which
 # cancels most of the machine's drift. Prints, per scenario, the median ratio of each variant
-# over the rounds and the change of `metrics` and `trace` against `off`.
+# over the rounds and the change of `metrics` and `trace` against `off`. On a loaded machine the
+# rounds differ by far more than the metrics cost; scripts/metrics-instructions.sh counts
+# instructions instead, which the neighbours do not move.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -25,8 +25,9 @@
 //! # Measuring what they cost
 //!
 //! Built with the environment variable `TOURBILLON_METRICS_OFF` set, every counter stays at
-//! zero and the park-time clock reads are skipped: `scripts/metrics-overhead.sh` builds the
-//! benchmarks both ways, alternately, to measure the difference (PERF.md). Nothing else sets it.
+//! zero and the park-time clock reads are skipped: `scripts/metrics-overhead.sh` (criterion)
+//! and `scripts/metrics-instructions.sh` (callgrind) build both ways to measure the difference
+//! (PERF.md). Nothing else sets it.
 
 use super::handle::Scheduler;
 use super::Handle;
