@@ -3,6 +3,7 @@
 //! One thread at a time owns the [`Driver`] and may block in it; every thread can reach the
 //! [`DriverHandle`] to register I/O, insert timers, or wake the owner.
 
+use super::metrics::DriverMetrics;
 use std::time::{Duration, Instant};
 
 /// The blocking half: held by the one thread that parks in the reactor.
@@ -14,6 +15,8 @@ pub(crate) struct Driver {
 pub(crate) struct DriverHandle {
     pub(crate) io: crate::io::Handle,
     pub(crate) time: crate::time::Handle,
+    /// Written by the thread that holds the [`Driver`].
+    pub(crate) metrics: DriverMetrics,
 }
 
 impl Driver {
@@ -27,17 +30,20 @@ impl Driver {
             DriverHandle {
                 io: io_handle,
                 time,
+                metrics: DriverMetrics::default(),
             },
         ))
     }
 
     /// Blocks until I/O is ready, a timer is due, `timeout` passes, or [`DriverHandle::unpark`].
-    /// Fires what became ready. `Some(Duration::ZERO)` polls without blocking.
-    pub(crate) fn park(&mut self, handle: &DriverHandle, timeout: Option<Duration>) {
+    /// Fires what became ready. `Some(Duration::ZERO)` polls without blocking. Returns the
+    /// I/O events dispatched.
+    pub(crate) fn park(&mut self, handle: &DriverHandle, timeout: Option<Duration>) -> usize {
         if timeout == Some(Duration::ZERO) {
-            self.io.turn(timeout);
-            handle.time.process(Instant::now());
-            return;
+            let events = self.io.turn(timeout);
+            let fired = handle.time.process(Instant::now());
+            handle.metrics.turned(events, fired);
+            return events;
         }
         let timeout = match handle.time.before_park() {
             Some(deadline) => {
@@ -46,8 +52,10 @@ impl Driver {
             }
             None => timeout,
         };
-        self.io.turn(timeout);
-        handle.time.after_park(Instant::now());
+        let events = self.io.turn(timeout);
+        let fired = handle.time.after_park(Instant::now());
+        handle.metrics.turned(events, fired);
+        events
     }
 }
 

@@ -143,8 +143,13 @@ impl<S: Schedule> Local<S> {
         self.inner.len() as usize
     }
 
-    /// Pushes a task; on a full ring moves half of it, plus `task`, to `injector`.
-    pub(crate) fn push_back_or_overflow(&mut self, mut task: Notified<S>, injector: &Injector<S>) {
+    /// Pushes a task; on a full ring moves half of it, plus `task`, to `injector`. Returns
+    /// whether the ring was full (the task went to the injector).
+    pub(crate) fn push_back_or_overflow(
+        &mut self,
+        mut task: Notified<S>,
+        injector: &Injector<S>,
+    ) -> bool {
         let tail = loop {
             // Acquire: pairs with the thieves' and the owner's CAS on `head`, so we see
             // which slots they have finished reading.
@@ -156,10 +161,10 @@ impl<S: Schedule> Local<S> {
             if steal != real {
                 // A thief is emptying the ring right now; don't wait for it.
                 injector.push(task);
-                return;
+                return true;
             }
             match self.push_overflow(task, real, tail, injector) {
-                Ok(()) => return,
+                Ok(()) => return true,
                 // A thief moved `head` under us: there may be room now.
                 Err(back) => task = back,
             }
@@ -168,6 +173,7 @@ impl<S: Schedule> Local<S> {
         unsafe { self.inner.write(tail, task) };
         // Release: publishes the slot to thieves (pairs with their Acquire load of `tail`).
         self.inner.tail.store(tail.wrapping_add(1), Release);
+        false
     }
 
     fn push_overflow(

@@ -39,6 +39,10 @@ pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
         }
     });
     if exhausted {
+        // Outside a runtime's context (a task polled by hand in a test) there is nothing to count.
+        let _ = crate::runtime::context::with_current(|handle| {
+            handle.scheduler_metrics().budget_forced_yield.incr()
+        });
         cx.waker().wake_by_ref();
         Poll::Pending
     } else {

@@ -125,6 +125,12 @@ impl<S: Schedule> Notified<S> {
         raw.poll();
     }
 
+    /// The task's id in metrics and traces: its address, unique among live tasks.
+    #[inline]
+    pub(crate) fn id(&self) -> usize {
+        self.raw.header_ptr().as_ptr() as usize
+    }
+
     /// Gives up the reference without dropping it, e.g. to link the task into a queue.
     pub(crate) fn into_raw(self) -> RawTask {
         let raw = self.raw;
