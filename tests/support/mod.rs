@@ -13,18 +13,49 @@ pub const DEADLINE: Duration = Duration::from_secs(60);
 
 /// Runs `test` on its own thread and fails if it does not finish within [`DEADLINE`].
 pub fn within_deadline(test: impl FnOnce() + Send + 'static) {
+    match watch(DEADLINE, test) {
+        Watched::Finished(()) => {}
+        // The test panicked: re-raise its panic here.
+        Watched::Panicked(panic) => std::panic::resume_unwind(panic),
+        Watched::Hung => panic!("test still running after {DEADLINE:?}"),
+    }
+}
+
+/// How a closure run by [`watch`] ended.
+pub enum Watched<T> {
+    /// It returned this.
+    Finished(T),
+    /// It panicked with this payload.
+    Panicked(Box<dyn std::any::Any + Send + 'static>),
+    /// It was still running at the deadline; its thread is left behind.
+    Hung,
+}
+
+/// Runs `f` on its own thread and waits at most `deadline` for it to end.
+pub fn watch<T: Send + 'static>(
+    deadline: Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Watched<T> {
     let (done, finished) = mpsc::channel();
     let runner = std::thread::spawn(move || {
-        test();
-        let _ = done.send(());
+        let _ = done.send(f());
     });
-    match finished.recv_timeout(DEADLINE) {
-        Ok(()) => runner.join().unwrap(),
-        Err(mpsc::RecvTimeoutError::Disconnected) => {
-            // The test panicked: re-raise its panic here.
-            std::panic::resume_unwind(runner.join().unwrap_err())
+    match finished.recv_timeout(deadline) {
+        Ok(output) => {
+            runner.join().unwrap();
+            Watched::Finished(output)
         }
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("test still running after {DEADLINE:?}"),
+        Err(mpsc::RecvTimeoutError::Disconnected) => Watched::Panicked(runner.join().unwrap_err()),
+        Err(mpsc::RecvTimeoutError::Timeout) => Watched::Hung,
+    }
+}
+
+/// The message of a panic payload (`panic!` makes a `&str` or a `String`).
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    match (panic.downcast_ref::<&str>(), panic.downcast_ref::<String>()) {
+        (Some(message), _) => (*message).to_string(),
+        (None, Some(message)) => message.clone(),
+        (None, None) => "a panic with a non-string payload".to_string(),
     }
 }
 
