@@ -12,6 +12,8 @@ pub mod args;
 mod connection;
 #[path = "support/http.rs"]
 mod http;
+#[path = "support/tokio_runtime.rs"]
+pub mod tokio_runtime;
 
 use std::io;
 
@@ -20,7 +22,7 @@ use tokio::net::{TcpListener, TcpStream};
 
 fn main() -> io::Result<()> {
     let args = args::Args::from_env();
-    let runtime = runtime(args.flavor, args.events_per_tick)?;
+    let runtime = tokio_runtime::build(args.flavor, args.events_per_tick)?;
     runtime.block_on(async {
         let listener = TcpListener::bind(&args.addr).await?;
         println!(
@@ -30,26 +32,6 @@ fn main() -> io::Result<()> {
         );
         run(listener).await
     })
-}
-
-/// A tokio runtime of the shape the command line asked for; with `events_per_tick`, its reactor
-/// takes at most that many events per turn.
-pub fn runtime(
-    flavor: args::Flavor,
-    events_per_tick: Option<usize>,
-) -> io::Result<tokio::runtime::Runtime> {
-    let mut builder = match flavor {
-        args::Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread(),
-        args::Flavor::MultiThread { workers } => {
-            let mut builder = tokio::runtime::Builder::new_multi_thread();
-            builder.worker_threads(workers);
-            builder
-        }
-    };
-    if let Some(n) = events_per_tick {
-        builder.max_io_events_per_tick(n);
-    }
-    builder.enable_all().build()
 }
 
 /// Accepts connections forever, serving each one on its own task.

@@ -3,7 +3,7 @@
 #
 #   scripts/wrk-compare.sh [--quick] [--servers tourbillon,tokio,mio,threads] [--reps N]
 #                          [--duration SECS] [--connections 100,500]
-#                          [--loads json,plaintext,pipeline] [--modes pinned,capped,unpinned]
+#                          [--loads json,plaintext,pipeline,h2] [--modes pinned,capped,unpinned]
 #                          [--cap PCT] [--out DIR] [--publish DIR]
 #
 # Modes (each server runs as a separate process on 127.0.0.1, on a fresh free port):
@@ -17,10 +17,18 @@
 #             the mode is dropped with a note.
 #   unpinned  both cores shared by server and wrk -t2: tourbillon --threads 2, tokio --threads 2,
 #             and the thread-per-connection std server.
+# Optional servers (not in the default list; name them in --servers): hyper (hyper 1.x on
+# tourbillon, tourbillon-hyper's examples/hyper-server) and hyper-tokio (the same service on
+# hyper-util's tokio adapters, examples/hyper-server-tokio); they run in every mode, with the
+# same flags as tourbillon and tokio, and their "× tokio" is over hyper-tokio.
 # A server written NAME@N (tourbillon@1024, tokio@64) runs with `--events-per-tick N`: its
 # reactor takes at most N events per turn (`Builder::max_io_events_per_tick`); it is measured as
 # a server of its own, beside NAME at its default.
 # Loads: GET /json, GET /plaintext, and /plaintext pipelined 16 deep (scripts/pipeline.lua).
+# Optional load h2 (not in the default list): GET /plaintext over HTTP/2 with prior knowledge
+# (h2c), driven by h2load (Debian's nghttp2-client, installed if missing) with 10 concurrent
+# streams per connection; only the hyper servers speak HTTP/2, so only they run it. h2load
+# gives no latency percentiles: those cells stay empty.
 # Each scenario (mode × connections × load) runs its servers alternately, A B C A B C ..., so
 # slow drift of a shared machine spreads over all of them. Each run: start the server, wait until
 # it accepts, warm up 1 s, run wrk --latency, read the server's peak RSS (VmHWM) and CPU time
@@ -51,6 +59,7 @@ CAP=50
 OUT="results"
 PUBLISH=""
 PIPELINE_DEPTH=16
+H2_STREAMS=10
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 
@@ -80,6 +89,11 @@ if ! command -v wrk >/dev/null; then
     SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq && $SUDO apt-get install -y -qq wrk
 fi
+if [[ ",$LOADS," == *",h2,"* ]] && ! command -v h2load >/dev/null; then
+    log "h2load not found: installing it (nghttp2-client) with apt-get"
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq && $SUDO apt-get install -y -qq nghttp2-client
+fi
 for tool in taskset python3 cargo; do
     command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 1; }
 done
@@ -101,36 +115,52 @@ RAW="$OUT/wrk-$STAMP"
 mkdir -p "$RAW"
 
 # --- build once --------------------------------------------------------------------------------
-# The example a server runs: tourbillon -> http-server, tokio@64 -> http-server-tokio.
+# The example a server runs: tourbillon -> http-server, tokio@64 -> http-server-tokio,
+# hyper -> hyper-server, hyper-tokio -> hyper-server-tokio.
 example_of() {
     local base=${1%@*}
     case "$base" in
         tourbillon) echo http-server ;;
+        hyper) echo hyper-server ;;
+        hyper-tokio) echo hyper-server-tokio ;;
         *) echo "http-server-$base" ;;
+    esac
+}
+
+# The workspace member whose examples/ holds a server's example: the hyper servers live in
+# tourbillon-hyper (hyper stays out of the core crate), the others in the root crate.
+package_of() {
+    case "${1%@*}" in
+        hyper|hyper-tokio) echo tourbillon-hyper ;;
+        *) echo tourbillon ;;
     esac
 }
 
 declare -A BUILT=()
 for server in ${SERVERS//,/ }; do
     case "$server" in
-        tourbillon|tokio|mio|threads) ;;
-        tourbillon@[1-9]*|tokio@[1-9]*)
+        tourbillon|tokio|mio|threads|hyper|hyper-tokio) ;;
+        tourbillon@[1-9]*|tokio@[1-9]*|hyper@[1-9]*|hyper-tokio@[1-9]*)
             [[ "${server#*@}" =~ ^[0-9]+$ ]] || { echo "bad events per tick in '$server'" >&2; exit 2; } ;;
-        *) echo "unknown server '$server' (known: tourbillon, tokio, mio, threads;" \
-                "tourbillon@N, tokio@N for N events per tick)" >&2; exit 2 ;;
+        *) echo "unknown server '$server' (known: tourbillon, tokio, mio, threads, hyper," \
+                "hyper-tokio; NAME@N for N events per tick, NAME one of tourbillon, tokio," \
+                "hyper, hyper-tokio)" >&2; exit 2 ;;
     esac
     [ -z "${BUILT[${server%@*}]:-}" ] || { BUILT[$server]=1; continue; }
     example=$(example_of "$server")
-    if [ ! -f "examples/$example.rs" ]; then
-        log "SKIPPING $server: there is no examples/$example.rs"
+    package=$(package_of "$server")
+    source_dir=examples
+    [ "$package" = tourbillon ] || source_dir="$package/examples"
+    if [ ! -f "$source_dir/$example.rs" ]; then
+        log "SKIPPING $server: there is no $source_dir/$example.rs"
         continue
     fi
     log "building $example (release)"
-    if cargo build --release --example "$example" >"$RAW/build-$example.log" 2>&1; then
+    if cargo build --release -p "$package" --example "$example" >"$RAW/build-$example.log" 2>&1; then
         BUILT[$server]=1; BUILT[${server%@*}]=1
     else
         tail -n 20 "$RAW/build-$example.log" >&2
-        log "SKIPPING $server: examples/$example.rs failed to build (log: $RAW/build-$example.log)"
+        log "SKIPPING $server: $source_dir/$example.rs failed to build (log: $RAW/build-$example.log)"
     fi
 done
 [ ${#BUILT[@]} -gt 0 ] || { echo "no server built" >&2; exit 1; }
@@ -194,6 +224,22 @@ if [[ ",$MODES," == *",capped,"* ]]; then
     [ -z "$CGROUP" ] || log "capped servers run in $CGROUP at $CAP% of one core"
 fi
 
+# client SECONDS [WRK_FLAGS...]: the load generator of run_one's run (it reads run_one's locals),
+# on the load generator's CPU: h2load for the h2 load, wrk for the others.
+client() {
+    local seconds=$1
+    shift
+    if [ "$load" = h2 ]; then
+        # shellcheck disable=SC2086
+        $wrk_cpu h2load -t"$wrk_threads" -c"$conns" -m"$H2_STREAMS" \
+            -D "$(awk -v s="$seconds" 'BEGIN { print int(s * 1000) }')ms" "$url"
+    else
+        # shellcheck disable=SC2086
+        $wrk_cpu wrk -t"$wrk_threads" -c"$conns" -d"${seconds}s" "$@" "${script[@]}" "$url" \
+            "${extra[@]}"
+    fi
+}
+
 # run_one MODE CONNECTIONS LOAD SERVER REP
 run_one() {
     local mode=$1 conns=$2 load=$3 server=$4 rep=$5
@@ -216,6 +262,7 @@ run_one() {
         plaintext) url="http://127.0.0.1:$port/plaintext" ;;
         pipeline) url="http://127.0.0.1:$port/plaintext"
                   script=(-s "$ROOT/scripts/pipeline.lua") ;;
+        h2) url="http://127.0.0.1:$port/plaintext" ;;
     esac
     local extra=()
     [ "$load" = pipeline ] && extra=(-- "$PIPELINE_DEPTH")
@@ -236,14 +283,10 @@ run_one() {
         fi
     done
 
-    # shellcheck disable=SC2086
-    $wrk_cpu wrk -t"$wrk_threads" -c"$conns" -d"${WARMUP}s" "${script[@]}" "$url" "${extra[@]}" \
-        >/dev/null 2>&1 || true
+    client "$WARMUP" >/dev/null 2>&1 || true
     local before after output="$mode-c$conns-$load-$server-$rep.txt"
     before=$(cpu_ticks "$SERVER_PID")
-    # shellcheck disable=SC2086
-    { time $wrk_cpu wrk -t"$wrk_threads" -c"$conns" -d"${DURATION}s" --latency "${script[@]}" \
-        "$url" "${extra[@]}" >"$RAW/$output" 2>&1 || true; } 2>"$RAW/$output.time"
+    { time client "$DURATION" --latency >"$RAW/$output" 2>&1 || true; } 2>"$RAW/$output.time"
     after=$(cpu_ticks "$SERVER_PID")
     local alive=1 rss
     kill -0 "$SERVER_PID" 2>/dev/null || alive=0
@@ -256,7 +299,7 @@ run_one() {
     echo "$mode,$conns,$load,$server,$rep,$output,${rss:-0},$((u1 - u0)),$((s1 - s0)),$alive,\
 $wrk_time" >>"$CSV"
     log "$(printf '%-9s c%-4s %-9s %-10s rep %s: %s req/s' "$mode" "$conns" "$load" "$server" \
-        "$rep" "$(awk '/^Requests\/sec:/ { print $2 }' "$RAW/$output")")"
+        "$rep" "$(awk '/^Requests\/sec:/ { print $2 } /^finished in/ { print $4 }' "$RAW/$output")")"
 }
 
 # The built servers that run in MODE, in the order --servers gave them (no mio loop unpinned, no
@@ -279,6 +322,8 @@ for mode in ${MODES//,/ }; do
         for load in ${LOADS//,/ }; do
             for rep in $(seq 1 "$REPS"); do
                 for server in $servers; do
+                    # Only the hyper servers speak HTTP/2.
+                    [ "$load" != h2 ] || [[ "${server%@*}" == hyper* ]] || continue
                     run_one "$mode" "$conns" "$load" "$server" "$rep" || true
                 done
             done
@@ -289,7 +334,7 @@ log "measured for $(( $(date +%s) - START )) s"
 
 python3 "$ROOT/scripts/wrk_report.py" "$CSV" \
     --raw "$RAW" --clk-tck "$CLK_TCK" --duration "$DURATION" \
-    --pipeline-depth "$PIPELINE_DEPTH" --reps "$REPS" --cap "$CAP"
+    --pipeline-depth "$PIPELINE_DEPTH" --h2-streams "$H2_STREAMS" --reps "$REPS" --cap "$CAP"
 
 if [ -n "$PUBLISH" ]; then
     mkdir -p "$PUBLISH"

@@ -23,7 +23,7 @@ import sys
 import time
 from collections import defaultdict
 
-SERVER_ORDER = ["tourbillon", "tokio", "mio", "threads"]
+SERVER_ORDER = ["tourbillon", "tokio", "mio", "threads", "hyper", "hyper-tokio"]
 SERVER_LABEL = {
     ("pinned", "tourbillon"): "tourbillon current-thread",
     ("pinned", "tokio"): "tokio current-thread",
@@ -34,10 +34,30 @@ SERVER_LABEL = {
     ("unpinned", "tourbillon"): "tourbillon 2 workers",
     ("unpinned", "tokio"): "tokio 2 workers",
     ("unpinned", "threads"): "std thread per connection",
+    ("pinned", "hyper"): "hyper on tourbillon current-thread",
+    ("pinned", "hyper-tokio"): "hyper on tokio current-thread",
+    ("capped", "hyper"): "hyper on tourbillon current-thread",
+    ("capped", "hyper-tokio"): "hyper on tokio current-thread",
+    ("unpinned", "hyper"): "hyper on tourbillon 2 workers",
+    ("unpinned", "hyper-tokio"): "hyper on tokio 2 workers",
 }
-COLOURS = {"tourbillon": "#d9480f", "tokio": "#1c7ed6", "mio": "#495057", "threads": "#37b24d"}
+# The tokio server a server's "× tokio" is over: the hyper servers are compared with each other.
+TOKIO_OF = {"hyper": "hyper-tokio", "hyper-tokio": "hyper-tokio"}
+COLOURS = {
+    "tourbillon": "#d9480f",
+    "tokio": "#1c7ed6",
+    "mio": "#495057",
+    "threads": "#37b24d",
+    "hyper": "#f76707",
+    "hyper-tokio": "#4dabf7",
+}
 MODE_ORDER = ["pinned", "capped", "unpinned"]
-LOAD_LABEL = {"json": "/json", "plaintext": "/plaintext", "pipeline": "/plaintext pipelined"}
+LOAD_LABEL = {
+    "json": "/json",
+    "plaintext": "/plaintext",
+    "pipeline": "/plaintext pipelined",
+    "h2": "/plaintext over h2c",
+}
 UNIT_MS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
 
 
@@ -62,6 +82,26 @@ def parse_wrk(path):
     match = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
     if match:
         result["errors"] += int(match.group(1))
+    return result
+
+
+def parse_h2load(path):
+    """The same fields from one h2load output (the h2 load): req/s, requests done, and failed +
+    errored + timed-out requests. h2load prints no percentiles, so p50 and p99 stay None."""
+    text = open(path, encoding="utf-8", errors="replace").read()
+    result = {"rps": None, "p50": None, "p99": None, "requests": 0, "errors": 0}
+    match = re.search(r"^finished in [^,]+, ([\d.]+) req/s", text, re.M)
+    if match:
+        result["rps"] = float(match.group(1))
+    match = re.search(
+        r"^requests: \d+ total, \d+ started, (\d+) done, \d+ succeeded, (\d+) failed, "
+        r"(\d+) errored, (\d+) timeout",
+        text,
+        re.M,
+    )
+    if match:
+        result["requests"] = int(match.group(1))
+        result["errors"] = sum(int(g) for g in match.groups()[1:])
     return result
 
 
@@ -100,7 +140,8 @@ def summarise(rows, raw_dir, clk_tck):
     runs = defaultdict(lambda: defaultdict(list))
     for row in rows:
         key = (row["mode"], int(row["connections"]), row["load"])
-        wrk = parse_wrk(os.path.join(raw_dir, row["wrk_output"]))
+        parse = parse_h2load if row["load"] == "h2" else parse_wrk
+        wrk = parse(os.path.join(raw_dir, row["wrk_output"]))
         wrk["rss_kb"] = int(row["peak_rss_kb"] or 0)
         wrk["alive"] = row["alive"] == "1"
         cpu_s = (int(row["utime_ticks"]), int(row["stime_ticks"]))
@@ -195,13 +236,17 @@ def markdown(summary, args, machine):
         )
         + "Unpinned: `wrk -t2`, both share the 2 cores. Pipelined: "
         f"{args.pipeline_depth} requests per write (scripts/pipeline.lua).",
-        "- × tokio and × mio: this server's median req/s over theirs in the same run. CPU µs/req: "
+        "- × tokio and × mio: this server's median req/s over theirs in the same run (the hyper "
+        "servers' × tokio is over hyper on tokio). CPU µs/req: "
         "the server's user + system CPU time during the measured run over the requests served.",
         "- Busy %: the server's and wrk's CPU time over the run's wall time, in % of one core. "
         "Whichever is at its limit (100%, 200% for 2 workers, or the cap) sets the req/s; "
         "when it is wrk, req/s is wrk's rate, not the server's.",
         "- Pipelined latency is wrk's time per batch of requests, and wrk often leaves its upper "
         "percentiles unsampled (shown as —).",
+        "- /plaintext over h2c: HTTP/2 with prior knowledge, driven by h2load with "
+        f"{args.h2_streams} concurrent streams per connection instead of wrk (hyper servers "
+        "only; no percentiles); its busy % is h2load's.",
         "- This machine is shared: quote ratios, not absolute numbers.",
         "",
         "| mode | conns | load | server | req/s | × tokio | × mio | p50 ms | p99 ms "
@@ -211,10 +256,11 @@ def markdown(summary, args, machine):
     for key in sorted(summary, key=scenario_order):
         mode, conns, load = key
         servers = summary[key]
-        tokio = servers.get("tokio", {}).get("rps")
         mio = servers.get("mio", {}).get("rps")
         for server in ordered(servers):
             s = servers[server]
+            tokio_twin = TOKIO_OF.get(base_of(server), "tokio")
+            tokio = servers.get(tokio_twin, {}).get("rps")
             cpu = (
                 f"{s['user_us']:.2f}+{s['sys_us']:.2f}"
                 if s["user_us"] is not None and s["sys_us"] is not None
@@ -315,6 +361,7 @@ def main():
     parser.add_argument("--duration", default="?")
     parser.add_argument("--reps", default="?")
     parser.add_argument("--pipeline-depth", default="16")
+    parser.add_argument("--h2-streams", default="10")
     parser.add_argument("--cap", default="?", help="the capped mode's % of one core")
     args = parser.parse_args()
 

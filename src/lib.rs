@@ -19,14 +19,18 @@
 //!
 //! See README.md for a tour of the source tree, and PERF.md for how it compares with tokio.
 #![warn(missing_docs, rust_2018_idioms)]
+// The examples are code users copy: they compile without a warning.
+#![doc(test(attr(deny(warnings))))]
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub(crate) mod loom;
 
-pub(crate) mod io;
+pub mod io;
 pub mod net;
 pub mod runtime;
 pub(crate) mod scheduler;
+#[cfg(all(unix, not(loom)))]
+pub mod signal;
 pub mod task;
 pub mod time;
 

@@ -952,7 +952,7 @@ fn run<R: Rt>(program: &Program, flavor: Flavor) -> Run {
         flavor,
     };
     let program = program.0.clone();
-    let watched = watch(DEADLINE, move || {
+    let watched = watch(R::NAME, DEADLINE, move || {
         let log = ctx.log.clone().unwrap();
         let rt = R::build(flavor).unwrap();
         R::block_on(&rt, run_program::<R>(ctx, program));
@@ -1031,19 +1031,16 @@ proptest! {
     #![proptest_config(config())]
 
     #[test]
-    #[ignore = "fails until issue 14's liveness fixes land"]
     fn current_thread(program in program()) {
         check(&program, Flavor::CurrentThread)?;
     }
 
     #[test]
-    #[ignore = "fails until issue 14's liveness fixes land"]
     fn multi_thread_1_worker(program in program()) {
         check(&program, Flavor::MultiThread(1))?;
     }
 
     #[test]
-    #[ignore = "fails until issue 14's liveness fixes land"]
     fn multi_thread_2_workers(program in program()) {
         check(&program, Flavor::MultiThread(2))?;
     }
@@ -1082,7 +1079,6 @@ fn regression(scenario: &str, programs: Vec<Vec<Op>>) {
 
 /// One pair starves the yielding task on one worker; two pairs do on two.
 #[test]
-#[ignore = "fails until issue 14's liveness fixes land"]
 fn a_task_yielding_beside_busy_pairs_runs_again() {
     let yield_beside_pair = Op::Spawn(vec![Op::PingPong(vec![Op::Yield])]);
     regression(
@@ -1095,7 +1091,6 @@ fn a_task_yielding_beside_busy_pairs_runs_again() {
 }
 
 #[test]
-#[ignore = "fails until issue 14's liveness fixes land"]
 fn handle_block_on_from_a_blocking_thread_returns() {
     regression(
         "Handle::block_on from spawn_blocking",
@@ -1104,7 +1099,6 @@ fn handle_block_on_from_a_blocking_thread_returns() {
 }
 
 #[test]
-#[ignore = "fails until issue 14's liveness fixes land"]
 fn dropping_a_runtime_in_a_task_panics() {
     regression(
         "a runtime dropped inside a task",
@@ -1113,7 +1107,6 @@ fn dropping_a_runtime_in_a_task_panics() {
 }
 
 #[test]
-#[ignore = "fails until issue 14's liveness fixes land"]
 fn a_runtime_dropped_on_its_own_worker_panics() {
     regression(
         "a multi-thread runtime dropped by one of its own tasks",

@@ -522,7 +522,7 @@ fn tourbillon_serves_many_keep_alive_clients_at_once() {
 
 fn spawn_tokio_server(flavor: tokio_server::args::Flavor) -> SocketAddr {
     spawn_server(move |addr_tx| {
-        tokio_server::runtime(flavor, None)
+        tokio_server::tokio_runtime::build(flavor, None)
             .unwrap()
             .block_on(async move {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -9,6 +9,9 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 use tourbillon::{Builder, Runtime};
 
+mod support;
+use support::pending_counted;
+
 fn runtimes() -> Vec<(&'static str, Runtime)> {
     vec![
         (
@@ -271,15 +274,6 @@ fn a_task_yielding_in_a_loop_lets_timers_fire() {
     }
 }
 
-/// Counts its drops.
-struct DropCounter(Arc<AtomicUsize>);
-
-impl Drop for DropCounter {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, SeqCst);
-    }
-}
-
 #[test]
 fn dropping_a_runtime_drops_every_pending_future_once() {
     for (name, rt) in runtimes() {
@@ -302,15 +296,6 @@ fn dropping_a_runtime_drops_every_pending_future_once() {
         // (LeakSanitizer and valgrind check that; `mem::forget` here would leak every cell).
         assert!(kept.iter().all(|task| task.is_finished()), "{name}");
         drop(kept);
-    }
-}
-
-/// A future that stays pending and counts its drop.
-fn pending_counted(drops: &Arc<AtomicUsize>) -> impl Future<Output = ()> + Send + 'static {
-    let counter = DropCounter(drops.clone());
-    async move {
-        let _counter = counter;
-        std::future::pending::<()>().await;
     }
 }
 

@@ -16,6 +16,7 @@
 //! | `join_waker_registered_then_dropped` | a JoinHandle that registered its waker is dropped while the task completes: the slot is read by one side only |
 //! | `last_reference_freed_once`       | waker drop, JoinHandle drop and shutdown racing: one free |
 //! | `shutdown_vs_running_poll`        | shutdown while another thread polls the task: the runner cancels it when the poll ends; one drop, one free |
+//! | `abort_handle_outlives_join_handle` | an `AbortHandle` (a counted reference, no bit of its own) aborts a detached task while another thread polls it, then is dropped racing the completion: the task is cancelled, one drop, one free |
 #![cfg(loom)]
 
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
@@ -227,5 +228,34 @@ fn shutdown_vs_running_poll() {
         runner.join().unwrap();
         assert_eq!(future_drops.get(), 1, "future dropped once");
         assert!(loom::future::block_on(join).unwrap_err().is_cancelled());
+    });
+}
+
+#[test]
+fn abort_handle_outlives_join_handle() {
+    model(None, || {
+        let sched = TestScheduler::new();
+        let future_drops = Tally::new();
+        let join = sched.spawn(poll_fn(DropCount(future_drops.clone()), |_| {
+            Poll::<()>::Pending
+        }));
+        let abort = join.abort_handle();
+        drop(join); // detached: only the AbortHandle can cancel it now
+        let runner = run_one_on_another_thread(&sched, false);
+        let aborter = thread::spawn(move || {
+            abort.abort();
+            drop(abort);
+        });
+        runner.join().unwrap();
+        aborter.join().unwrap();
+        // Whichever order: the abort left an entry (or the runner re-queued the task), and
+        // running it cancels the task.
+        sched.run_until_idle();
+        assert_eq!(
+            future_drops.get(),
+            1,
+            "future dropped once, by the cancellation"
+        );
+        sched.shutdown();
     });
 }

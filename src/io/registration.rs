@@ -19,13 +19,16 @@
 //!    EOF, an error) is returned as is and leaves the readiness set.
 //! 4. **Owner or shared.** [`poll_io`](Registered::poll_io) and its stream variants
 //!    wait in the direction's owner slot: for callers that hold the only right to it (`&mut`).
-//!    [`async_io_shared`](Registered::async_io_shared) waits in a slot of its own, so any number
-//!    of tasks may await it at once through `&self` (see `waiters`).
+//!    [`async_io_shared`](Registered::async_io_shared) and
+//!    [`ready_shared`](Registered::ready_shared) (`AsyncFd`'s guards) wait in a slot of their
+//!    own, so any number of tasks may await them at once through `&self` (see `waiters`).
 //! 5. Dropping a `Registered` deregisters the source, then closes it. Once the runtime has shut
 //!    down, operations fail with an error saying so.
 
 use std::future::poll_fn;
-use std::io;
+use std::io::{self, Read, Write};
+use std::mem::ManuallyDrop;
+use std::ptr;
 use std::task::{ready, Context, Poll};
 
 use super::driver::{runtime_gone, Handle};
@@ -79,6 +82,32 @@ impl<S: mio::event::Source, P: Registrar> Registered<S, P> {
     /// The source, for syscalls that need no readiness (addresses, options, `shutdown`).
     pub(crate) fn get_ref(&self) -> &S {
         &self.io
+    }
+
+    /// The source, mutably (for `AsyncFd::get_mut`).
+    pub(crate) fn get_mut(&mut self) -> &mut S {
+        &mut self.io
+    }
+
+    /// Deregisters the source and hands it back, still open (rule 5 without the close).
+    pub(crate) fn into_inner(self) -> S {
+        let mut this = ManuallyDrop::new(self);
+        let Registered {
+            io, handle, token, ..
+        } = &mut *this;
+        // A failure means the OS already forgot the source; the slot is released either way.
+        let _ = handle.deregister(io, *token);
+        // SAFETY: `this` is never used again and its destructor never runs (`ManuallyDrop`), so
+        // each field is moved out exactly once: `io` is returned, the other two are dropped here.
+        let (io, handle, scheduled_io) = unsafe {
+            (
+                ptr::read(&this.io),
+                ptr::read(&this.handle),
+                ptr::read(&this.scheduled_io),
+            )
+        };
+        drop((handle, scheduled_io));
+        io
     }
 
     /// The reactor this source is registered with (accepted streams join their listener's).
@@ -143,6 +172,27 @@ impl<S: mio::event::Source, P: Registrar> Registered<S, P> {
         .await
     }
 
+    /// One attempt, no wait: `WouldBlock` at once if the direction is known drained (rule 2),
+    /// else `op`, clearing the readiness if it returns `WouldBlock` (rule 1's tick check).
+    pub(crate) fn try_io<R>(
+        &self,
+        direction: Direction,
+        op: impl FnOnce(&S) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let event = self.scheduled_io.ready_event(direction);
+        if event.is_shutdown() {
+            return Err(runtime_gone());
+        }
+        if !event.is_ready() {
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
+        let result = op(&self.io);
+        if matches!(&result, Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
+            self.scheduled_io.clear_readiness(event);
+        }
+        result
+    }
+
     /// The try-then-wait loop (rules 1-3); `wait` registers the task in its slot, `drained`
     /// says whether a successful result proves the direction drained (rule 3).
     fn poll_io_with<R>(
@@ -179,6 +229,22 @@ impl<S: mio::event::Source, P: Registrar> Registered<S, P> {
         }
     }
 
+    /// [`poll_ready`](Self::poll_ready) as a future for methods that take `&self`: waits in a
+    /// slot of its own (rule 4), so any number of tasks may wait at once.
+    pub(crate) async fn ready_shared(&self, direction: Direction) -> io::Result<ReadyEvent> {
+        let mut waiter = SharedWaiter::new(&self.scheduled_io, direction);
+        let event = poll_fn(|cx| {
+            ready!(crate::task::coop::poll_proceed(cx));
+            waiter.poll_ready(cx)
+        })
+        .await;
+        if event.is_shutdown() {
+            Err(runtime_gone())
+        } else {
+            Ok(event)
+        }
+    }
+
     /// Waits until `direction` is ready; returns the event to clear if the readiness turns out
     /// to be stale.
     pub(crate) fn poll_ready(
@@ -197,6 +263,61 @@ impl<S: mio::event::Source, P: Registrar> Registered<S, P> {
     /// Clears the readiness `event` saw, unless a newer event arrived since.
     pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
         self.scheduled_io.clear_readiness(event);
+    }
+}
+
+// === the byte-stream paths (TCP and Unix streams, and their halves) ===
+
+impl<S: mio::event::Source> Registered<S>
+where
+    for<'a> &'a S: Read + Write,
+{
+    /// One `read(2)` into `buf`, waiting in the read owner slot (rules 1-4).
+    pub(crate) fn poll_read(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let len = buf.len();
+        self.poll_io_stream(cx, Direction::Read, len, |mut io| io.read(buf))
+    }
+
+    /// One `write(2)` of `buf`, waiting in the write owner slot (rules 1-4).
+    pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.poll_io_stream(cx, Direction::Write, buf.len(), |mut io| io.write(buf))
+    }
+
+    /// One `writev(2)` of `bufs`, waiting in the write owner slot (rules 1, 2, 4).
+    pub(crate) fn poll_write_vectored(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_io(cx, Direction::Write, |mut io| io.write_vectored(bufs))
+    }
+
+    /// [`poll_read`](Self::poll_read) as a future.
+    pub(crate) async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        let len = buf.len();
+        self.async_io_stream(Direction::Read, len, |mut io| io.read(buf))
+            .await
+    }
+
+    /// [`poll_write`](Self::poll_write) as a future.
+    pub(crate) async fn write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.async_io_stream(Direction::Write, buf.len(), |mut io| io.write(buf))
+            .await
+    }
+
+    /// Writes all of `buf`; `WriteZero` if the socket takes no more bytes.
+    pub(crate) async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            match self.write(buf).await? {
+                0 => return Err(io::ErrorKind::WriteZero.into()),
+                n => buf = &buf[n..],
+            }
+        }
+        Ok(())
     }
 }
 

@@ -1,8 +1,10 @@
-//! Networking: TCP and UDP sockets driven by the reactor.
+//! Networking: TCP, UDP and Unix domain sockets driven by the reactor.
 //!
-//! The types mirror `std::net` and tokio: [`TcpListener`], [`TcpStream`] (with borrowed and
-//! owned halves in [`tcp`]) and [`UdpSocket`]. Every socket is non-blocking, registered with the
-//! reactor of the runtime it was created in, once, for reading and writing, edge-triggered.
+//! The types mirror `std::net`, `std::os::unix::net` and tokio: [`TcpListener`],
+//! [`TcpStream`] (with borrowed and owned halves in [`tcp`]), [`UdpSocket`], and their Unix
+//! twins [`UnixListener`], [`UnixStream`] (halves in [`unix`]) and [`UnixDatagram`]. Every
+//! socket is non-blocking, registered with the reactor of the runtime it was created in, once,
+//! for reading and writing, edge-triggered.
 //!
 //! # How an operation runs
 //!
@@ -11,15 +13,16 @@
 //!
 //! # Addresses
 //!
-//! Constructors take anything [`std::net::ToSocketAddrs`] takes (`"127.0.0.1:8080"`, a
-//! `SocketAddr`, `("localhost", 80)`) and try each resolved address in turn. Resolving a host
-//! *name* is a blocking DNS lookup on the calling worker; numeric addresses never block.
+//! TCP and UDP constructors take anything [`std::net::ToSocketAddrs`] takes
+//! (`"127.0.0.1:8080"`, a `SocketAddr`, `("localhost", 80)`) and try each resolved address in
+//! turn. Resolving a host *name* is a blocking DNS lookup on the calling worker; numeric
+//! addresses never block. Unix sockets take a path.
 //!
 //! # Sharing a socket between tasks
 //!
-//! The `&self` async methods of [`TcpListener`] and [`UdpSocket`] may be awaited by any number
-//! of tasks at once (share the socket in an `Arc`): every waiting task is woken. A
-//! [`TcpStream`] has one reader and one writer at a time, enforced by `&mut self` and by its
+//! The `&self` async methods of the listeners and datagram sockets may be awaited by any
+//! number of tasks at once (share the socket in an `Arc`): every waiting task is woken. A
+//! stream has one reader and one writer at a time, enforced by `&mut self` and by its
 //! split halves; the `poll_*` methods and the `futures_io` traits wake only the task that
 //! polled last, as everywhere in Rust's poll-based I/O.
 //!
@@ -31,11 +34,15 @@
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 
+#[macro_use]
+mod macros;
 pub mod tcp;
 mod udp;
+pub mod unix;
 
-pub use tcp::{TcpListener, TcpStream};
+pub use tcp::{TcpListener, TcpSocket, TcpStream};
 pub use udp::UdpSocket;
+pub use unix::{UnixDatagram, UnixListener, UnixStream};
 
 /// Runs `f` on each address `addr` resolves to; returns the first success, else the last error.
 fn each_addr<T>(
@@ -50,6 +57,17 @@ fn each_addr<T>(
         }
     }
     Err(last_error.unwrap_or_else(no_addresses))
+}
+
+/// Runs `accept` until it returns anything but `ECONNABORTED`: a connection reset while it sat
+/// in the backlog concerns that connection, not the listener (the listeners' rule 1).
+fn retry_aborted<T>(mut accept: impl FnMut() -> io::Result<T>) -> io::Result<T> {
+    loop {
+        match accept() {
+            Err(e) if e.kind() == io::ErrorKind::ConnectionAborted => continue,
+            result => return result,
+        }
+    }
 }
 
 fn no_addresses() -> io::Error {

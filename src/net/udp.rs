@@ -141,7 +141,20 @@ impl UdpSocket {
     ///
     /// # Examples
     ///
-    /// See [`send`](Self::send).
+    /// ```
+    /// use tourbillon::net::UdpSocket;
+    ///
+    /// # tourbillon::block_on(async {
+    /// let a = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let b = UdpSocket::bind("127.0.0.1:0").await?;
+    /// b.connect(a.local_addr()?).await?;
+    /// a.send_to(b"hello", b.local_addr()?).await?;
+    /// let mut buf = [0; 16];
+    /// let n = b.recv(&mut buf).await?;
+    /// assert_eq!(&buf[..n], b"hello");
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io
             .async_io_shared(Direction::Read, |socket| socket.recv(buf))
@@ -156,7 +169,17 @@ impl UdpSocket {
     ///
     /// # Examples
     ///
-    /// See [`UdpSocket`].
+    /// ```
+    /// use tourbillon::net::UdpSocket;
+    ///
+    /// # tourbillon::block_on(async {
+    /// let socket = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let target = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let sent = socket.send_to(b"datagram", target.local_addr()?).await?;
+    /// assert_eq!(sent, 8);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub async fn send_to(&self, buf: &[u8], target: impl ToSocketAddrs) -> io::Result<usize> {
         let target = target
             .to_socket_addrs()?
@@ -175,7 +198,19 @@ impl UdpSocket {
     ///
     /// # Examples
     ///
-    /// See [`UdpSocket`].
+    /// ```
+    /// use tourbillon::net::UdpSocket;
+    ///
+    /// # tourbillon::block_on(async {
+    /// let a = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let b = UdpSocket::bind("127.0.0.1:0").await?;
+    /// a.send_to(b"a long datagram", b.local_addr()?).await?;
+    /// let mut small = [0; 6];
+    /// let (n, from) = b.recv_from(&mut small).await?;
+    /// assert_eq!((&small[..n], from), (&b"a long"[..], a.local_addr()?), "truncated to the buffer");
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.io
             .async_io_shared(Direction::Read, |socket| socket.recv_from(buf))
@@ -189,7 +224,14 @@ impl UdpSocket {
     ///
     /// # Examples
     ///
-    /// See [`bind`](Self::bind).
+    /// ```
+    /// # tourbillon::block_on(async {
+    /// let socket = tourbillon::net::UdpSocket::bind("127.0.0.1:0").await?;
+    /// let addr = socket.local_addr()?;
+    /// assert!(addr.ip().is_loopback() && addr.port() != 0);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().local_addr()
     }
@@ -201,7 +243,18 @@ impl UdpSocket {
     ///
     /// # Examples
     ///
-    /// See [`connect`](Self::connect).
+    /// ```
+    /// use tourbillon::net::UdpSocket;
+    ///
+    /// # tourbillon::block_on(async {
+    /// let socket = UdpSocket::bind("127.0.0.1:0").await?;
+    /// assert!(socket.peer_addr().is_err(), "not connected yet");
+    /// let peer = UdpSocket::bind("127.0.0.1:0").await?;
+    /// socket.connect(peer.local_addr()?).await?;
+    /// assert_eq!(socket.peer_addr()?, peer.local_addr()?);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().peer_addr()
     }

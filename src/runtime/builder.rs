@@ -39,11 +39,26 @@ enum Kind {
 impl Builder {
     /// A work-stealing runtime with a pool of worker threads (one per CPU unless set with
     /// [`Builder::worker_threads`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tourbillon::Builder::new_multi_thread().build().unwrap();
+    /// assert!(rt.metrics().num_workers() >= 1);
+    /// ```
     pub fn new_multi_thread() -> Builder {
         Builder::new(Kind::MultiThread)
     }
 
     /// A runtime that runs every task on the thread that calls `block_on`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tourbillon::Builder::new_current_thread().build().unwrap();
+    /// assert_eq!(rt.metrics().num_workers(), 1);
+    /// assert_eq!(rt.block_on(async { tourbillon::spawn(async { 2 }).await.unwrap() }), 2);
+    /// ```
     pub fn new_current_thread() -> Builder {
         Builder::new(Kind::CurrentThread)
     }
@@ -61,24 +76,90 @@ impl Builder {
 
     /// How many worker threads a multi-thread runtime runs. Ignored by the current-thread
     /// runtime. Zero makes [`Builder::build`] fail.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tourbillon::Builder::new_multi_thread()
+    ///     .worker_threads(3)
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(rt.metrics().num_workers(), 3);
+    /// assert!(tourbillon::Builder::new_multi_thread().worker_threads(0).build().is_err());
+    /// ```
     pub fn worker_threads(&mut self, n: usize) -> &mut Builder {
         self.worker_threads = Some(n);
         self
     }
 
     /// At most this many threads run `spawn_blocking` calls at once (default 512).
+    ///
+    /// # Panics
+    /// If `n` is 0: no blocking call could ever run (tokio panics too).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tourbillon::Builder::new_current_thread()
+    ///     .max_blocking_threads(1)
+    ///     .build()
+    ///     .unwrap();
+    /// // With one blocking thread, the calls run one after the other.
+    /// let first = rt.spawn_blocking(|| 1);
+    /// let second = rt.spawn_blocking(|| 2);
+    /// rt.block_on(async {
+    ///     assert_eq!(first.await.unwrap() + second.await.unwrap(), 3);
+    /// });
+    /// ```
     pub fn max_blocking_threads(&mut self, n: usize) -> &mut Builder {
-        self.max_blocking_threads = n.max(1);
+        assert!(
+            n > 0,
+            "max_blocking_threads cannot be 0: a `spawn_blocking` call would never run"
+        );
+        self.max_blocking_threads = n;
         self
     }
 
     /// The name of the runtime's threads.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tourbillon::Builder::new_multi_thread()
+    ///     .worker_threads(1)
+    ///     .thread_name("shop-floor")
+    ///     .build()
+    ///     .unwrap();
+    /// let name = rt.block_on(async {
+    ///     tourbillon::spawn(async { std::thread::current().name().map(str::to_owned) })
+    ///         .await
+    ///         .unwrap()
+    /// });
+    /// assert_eq!(name.as_deref(), Some("shop-floor"));
+    /// ```
     pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Builder {
         self.thread_name = name.into();
         self
     }
 
-    /// The stack size of the runtime's worker threads, in bytes.
+    /// The stack size of the runtime's threads (workers and the blocking pool), in bytes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tourbillon::Builder::new_multi_thread()
+    ///     .worker_threads(1)
+    ///     .thread_stack_size(4 * 1024 * 1024)
+    ///     .build()
+    ///     .unwrap();
+    /// // A deep recursion that a small stack could not hold.
+    /// fn depth(n: u64) -> u64 {
+    ///     let pad = std::hint::black_box([0u8; 512]);
+    ///     if n == 0 { u64::from(pad[0]) } else { 1 + depth(n - 1) }
+    /// }
+    /// let deep = rt.block_on(async { tourbillon::spawn(async { depth(2_000) }).await.unwrap() });
+    /// assert_eq!(deep, 2_000);
+    /// ```
     pub fn thread_stack_size(&mut self, bytes: usize) -> &mut Builder {
         self.thread_stack_size = Some(bytes);
         self
@@ -88,6 +169,20 @@ impl Builder {
     /// counts as 1); more wait in the kernel for the next turn. Larger values mean fewer
     /// `epoll_wait` calls when many sockets are ready at once, and, measured under `wrk -c500` on
     /// two workers, a longer latency tail (see PERF.md). tokio has the same setting, default 1024.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tourbillon::Builder::new_multi_thread()
+    ///     .worker_threads(2)
+    ///     .max_io_events_per_tick(256)
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(async {
+    ///     let listener = tourbillon::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     assert!(listener.local_addr().unwrap().port() > 0);
+    /// });
+    /// ```
     pub fn max_io_events_per_tick(&mut self, n: usize) -> &mut Builder {
         // The poller clamps zero to 1, where the events buffer is made.
         self.max_io_events_per_tick = n;
@@ -95,6 +190,16 @@ impl Builder {
     }
 
     /// Accepted for tokio compatibility: the reactor and the timers are always enabled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tourbillon::Builder::new_current_thread()
+    ///     .enable_all()
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(async { tourbillon::time::sleep(std::time::Duration::from_millis(1)).await });
+    /// ```
     pub fn enable_all(&mut self) -> &mut Builder {
         self
     }
@@ -104,10 +209,19 @@ impl Builder {
     /// # Errors
     /// `InvalidInput` if `worker_threads(0)` was set; the OS error if the reactor cannot be
     /// created or a thread cannot be spawned.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tourbillon::Builder::new_multi_thread().worker_threads(2).build()?;
+    /// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn build(&mut self) -> io::Result<Runtime> {
         let blocking = BlockingPool::new(
             self.max_blocking_threads,
             format!("{}-blocking", self.thread_name),
+            self.thread_stack_size,
         );
         let (driver, driver_handle) = Driver::new(self.max_io_events_per_tick)?;
         let (exited_tx, exited_rx) = std::sync::mpsc::channel();

@@ -38,8 +38,13 @@ pub(crate) struct SetCurrentGuard {
     previous: Option<Handle>,
 }
 
+/// A thread whose thread-locals are being destroyed (a runtime dropped from a thread-local's
+/// destructor) has no context to set: the guard then does nothing.
 pub(crate) fn set_current(handle: &Handle) -> SetCurrentGuard {
-    let previous = CONTEXT.with(|c| c.handle.replace(Some(handle.clone())));
+    let previous = CONTEXT
+        .try_with(|c| c.handle.replace(Some(handle.clone())))
+        .ok()
+        .flatten();
     SetCurrentGuard { previous }
 }
 
@@ -71,6 +76,12 @@ pub(crate) fn enter_runtime() -> EnterRuntimeGuard {
     EnterRuntimeGuard {
         _not_send: std::marker::PhantomData,
     }
+}
+
+/// Is this thread driving a runtime (a worker, or inside `block_on`)? `false` once the thread's
+/// thread-locals are being destroyed.
+pub(crate) fn is_in_runtime() -> bool {
+    CONTEXT.try_with(|c| c.in_runtime.get()).unwrap_or(false)
 }
 
 impl Drop for EnterRuntimeGuard {

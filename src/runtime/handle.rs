@@ -3,11 +3,13 @@
 use super::blocking::BlockingPool;
 use super::context;
 use super::driver::DriverHandle;
+use super::RuntimeMetrics;
 use crate::loom::sync::Arc;
 use crate::scheduler::{current_thread, multi_thread};
 use crate::task::JoinHandle;
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::pin;
 use std::task::{Context, Poll, Wake, Waker};
 
@@ -36,7 +38,51 @@ pub(crate) enum Scheduler {
     MultiThread(Arc<multi_thread::Handle>),
 }
 
+/// The runtime made current by [`Handle::enter`] or [`crate::Runtime::enter`], until this
+/// guard drops; then the runtime current before it is current again.
+///
+/// The guard is `!Send`: the thread-local it sets belongs to the thread that made it.
+///
+/// # Examples
+///
+/// ```
+/// let rt = tourbillon::Runtime::new().unwrap();
+/// assert!(tourbillon::Handle::try_current().is_err());
+/// let guard = rt.enter();
+/// assert!(tourbillon::Handle::try_current().is_ok());
+/// drop(guard);
+/// assert!(tourbillon::Handle::try_current().is_err());
+/// ```
+///
+/// It cannot move to another thread:
+///
+/// ```compile_fail
+/// fn assert_send<T: Send>(_: T) {}
+/// let rt = tourbillon::Runtime::new().unwrap();
+/// assert_send(rt.enter());
+/// ```
+#[must_use = "the runtime is current only while the guard lives"]
+pub struct EnterGuard<'a> {
+    _current: context::SetCurrentGuard,
+    /// Borrows the handle (as tokio's does) and makes the guard `!Send` and `!Sync`.
+    _handle: PhantomData<(&'a Handle, *const ())>,
+}
+
+impl fmt::Debug for EnterGuard<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EnterGuard").finish_non_exhaustive()
+    }
+}
+
 /// [`Handle::try_current`] found no runtime.
+///
+/// # Examples
+///
+/// ```
+/// let error = tourbillon::Handle::try_current().unwrap_err();
+/// assert!(error.is_missing_context());
+/// println!("{error}"); // says where a runtime is expected
+/// ```
 #[derive(Debug)]
 pub struct TryCurrentError {
     thread_local_destroyed: bool,
@@ -86,7 +132,58 @@ impl Handle {
         context::with_current(Handle::clone)
     }
 
+    /// Makes this runtime the current one on this thread until the returned guard drops:
+    /// meanwhile [`crate::spawn`], [`crate::time::sleep`] and the socket constructors use it,
+    /// even on a thread the runtime does not own. Guards nest: dropping one restores the
+    /// runtime that was current when it was made (drop them in reverse order of creation).
+    ///
+    /// Entering does not drive the runtime: tasks run on its workers (multi-thread), or
+    /// during a later `block_on` (current-thread).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tourbillon::Runtime::new().unwrap();
+    /// let handle = rt.handle().clone();
+    /// let task = std::thread::spawn(move || {
+    ///     let _guard = handle.enter();
+    ///     tourbillon::spawn(async { 6 * 7 })
+    /// })
+    /// .join()
+    /// .unwrap();
+    /// assert_eq!(rt.block_on(task).unwrap(), 42);
+    /// ```
+    pub fn enter(&self) -> EnterGuard<'_> {
+        EnterGuard {
+            _current: context::set_current(self),
+            _handle: PhantomData,
+        }
+    }
+
+    /// Statistics about this runtime (the same as [`crate::Runtime::metrics`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tourbillon::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    /// assert_eq!(rt.handle().metrics().num_workers(), 2);
+    /// ```
+    pub fn metrics(&self) -> RuntimeMetrics {
+        RuntimeMetrics {
+            handle: self.clone(),
+        }
+    }
+
     /// Spawns a task onto this runtime. See [`crate::spawn`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tourbillon::Runtime::new().unwrap();
+    /// let handle = rt.handle();
+    /// let task = handle.spawn(async { 40 + 2 });
+    /// assert_eq!(rt.block_on(task).unwrap(), 42);
+    /// ```
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -100,6 +197,14 @@ impl Handle {
 
     /// Runs a blocking closure on this runtime's blocking pool. See
     /// [`crate::task::spawn_blocking`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tourbillon::Runtime::new().unwrap();
+    /// let read = rt.handle().spawn_blocking(|| std::fs::metadata(".").is_ok());
+    /// assert!(rt.block_on(read).unwrap());
+    /// ```
     pub fn spawn_blocking<F, R>(&self, func: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
@@ -113,6 +218,20 @@ impl Handle {
     ///
     /// # Panics
     /// From a thread that already drives a runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tourbillon::Runtime::new().unwrap();
+    /// let handle = rt.handle().clone();
+    /// // Another thread drives a future with the same runtime current.
+    /// let answer = std::thread::spawn(move || {
+    ///     handle.block_on(async { tourbillon::spawn(async { 6 * 7 }).await.unwrap() })
+    /// })
+    /// .join()
+    /// .unwrap();
+    /// assert_eq!(answer, 42);
+    /// ```
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let _in_runtime = context::enter_runtime();
         let _current = context::set_current(self);
@@ -185,11 +304,28 @@ impl TryCurrentError {
     }
 
     /// Was the thread's context already destroyed (the thread is exiting)?
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let error = tourbillon::Handle::try_current().unwrap_err();
+    /// // An ordinary thread outside any runtime: the context exists, it is just empty.
+    /// assert!(!error.is_thread_local_destroyed());
+    /// ```
     pub fn is_thread_local_destroyed(&self) -> bool {
         self.thread_local_destroyed
     }
 
     /// Was the call made outside any runtime?
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(tourbillon::Handle::try_current().unwrap_err().is_missing_context());
+    /// tourbillon::block_on(async {
+    ///     assert!(tourbillon::Handle::try_current().is_ok());
+    /// });
+    /// ```
     pub fn is_missing_context(&self) -> bool {
         !self.thread_local_destroyed
     }

@@ -27,11 +27,11 @@ pub(crate) mod driver;
 mod handle;
 
 pub use builder::Builder;
-pub use handle::{Handle, TryCurrentError};
+pub use handle::{EnterGuard, Handle, TryCurrentError};
 
 use crate::task::JoinHandle;
 use std::future::Future;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A tourbillon runtime: a scheduler, its worker threads, a reactor, timers, and a blocking pool.
 ///
@@ -45,16 +45,35 @@ use std::time::Duration;
 /// });
 /// assert_eq!(out, 2);
 /// ```
+///
+/// # Panics
+///
+/// Dropping a runtime waits for its workers and blocking calls, so it panics, as tokio's does,
+/// when the dropping thread itself drives a runtime (a task, or code inside `block_on`): it
+/// could wait for itself. Before the panic it shuts the runtime down without waiting, so no
+/// thread is left running. Use [`Runtime::shutdown_background`] there instead.
 pub struct Runtime {
     handle: Handle,
     /// Worker threads (empty for the current-thread scheduler).
     workers: Vec<std::thread::JoinHandle<()>>,
-    /// Disconnects when every worker thread has left its loop.
-    workers_exited: std::sync::mpsc::Receiver<()>,
+    /// Disconnects when every worker thread has left its loop. In a mutex only so that
+    /// `Runtime` is `Sync` (a receiver is not); shutdown is its one user.
+    workers_exited: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
     shut_down: bool,
 }
 
 /// Statistics about a runtime, for tests, dashboards and benchmarks.
+///
+/// # Examples
+///
+/// ```
+/// let rt = tourbillon::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+/// let metrics = rt.metrics();
+/// assert_eq!(metrics.num_workers(), 2);
+/// let task = rt.spawn(std::future::pending::<()>());
+/// assert_eq!(metrics.num_alive_tasks(), 1);
+/// task.abort();
+/// ```
 #[derive(Debug, Clone)]
 pub struct RuntimeMetrics {
     handle: Handle,
@@ -65,6 +84,14 @@ impl Runtime {
     ///
     /// # Errors
     /// If the reactor cannot be created or a worker thread cannot be spawned.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tourbillon::Runtime::new()?;
+    /// assert_eq!(rt.block_on(async { "ready" }), "ready");
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn new() -> std::io::Result<Runtime> {
         Builder::new_multi_thread().build()
     }
@@ -77,7 +104,7 @@ impl Runtime {
         Runtime {
             handle,
             workers,
-            workers_exited,
+            workers_exited: std::sync::Mutex::new(workers_exited),
             shut_down: false,
         }
     }
@@ -118,6 +145,14 @@ impl Runtime {
     }
 
     /// Runs a blocking closure on the blocking pool. See [`crate::task::spawn_blocking`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tourbillon::Runtime::new().unwrap();
+    /// let sum = rt.spawn_blocking(|| (1..=100u32).sum::<u32>());
+    /// assert_eq!(rt.block_on(sum).unwrap(), 5050);
+    /// ```
     pub fn spawn_blocking<F, R>(&self, func: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
@@ -127,15 +162,50 @@ impl Runtime {
     }
 
     /// A handle to this runtime, to spawn onto it from elsewhere.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tourbillon::Runtime::new().unwrap();
+    /// let handle = rt.handle().clone();
+    /// let task = std::thread::spawn(move || handle.spawn(async { "from a plain thread" }))
+    ///     .join()
+    ///     .unwrap();
+    /// assert_eq!(rt.block_on(task).unwrap(), "from a plain thread");
+    /// ```
     pub fn handle(&self) -> &Handle {
         &self.handle
     }
 
+    /// Makes this runtime the current one on this thread until the guard drops. See
+    /// [`Handle::enter`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = tourbillon::Runtime::new().unwrap();
+    /// let sleep = {
+    ///     let _guard = rt.enter();
+    ///     tourbillon::time::sleep(Duration::from_millis(1))
+    /// };
+    /// rt.block_on(sleep);
+    /// ```
+    pub fn enter(&self) -> EnterGuard<'_> {
+        self.handle.enter()
+    }
+
     /// Statistics about this runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tourbillon::Builder::new_current_thread().build().unwrap();
+    /// assert_eq!(rt.metrics().num_workers(), 1);
+    /// ```
     pub fn metrics(&self) -> RuntimeMetrics {
-        RuntimeMetrics {
-            handle: self.handle.clone(),
-        }
+        self.handle.metrics()
     }
 
     /// Shuts the runtime down, waiting at most `timeout` for worker threads and blocking calls
@@ -154,11 +224,43 @@ impl Runtime {
         self.shutdown(Some(timeout));
     }
 
+    /// Shuts the runtime down without waiting: the workers stop after their current poll,
+    /// every other task is cancelled as on drop, and blocking calls still running keep their
+    /// threads until they return. The same as `shutdown_timeout(Duration::ZERO)`; unlike a
+    /// drop, it may be called from inside a runtime (from a task, or inside `block_on`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let outer = tourbillon::Builder::new_current_thread().build().unwrap();
+    /// let inner = tourbillon::Runtime::new().unwrap();
+    /// outer.block_on(async move {
+    ///     inner.spawn(std::future::pending::<()>());
+    ///     // `drop(inner)` here would panic: it would block a thread that runs tasks.
+    ///     inner.shutdown_background();
+    /// });
+    /// ```
+    pub fn shutdown_background(self) {
+        self.shutdown_timeout(Duration::ZERO);
+    }
+
     fn shutdown(&mut self, timeout: Option<Duration>) {
         if std::mem::replace(&mut self.shut_down, true) {
             return;
         }
-        let deadline = timeout.map(|t| std::time::Instant::now() + t);
+        // Waiting for the workers and the blocking pool from a thread that drives a runtime
+        // (a worker, even one of this runtime, or a thread inside `block_on`) could wait for
+        // itself, and would stall the tasks that thread runs: tokio refuses with a panic, and
+        // so do we, after starting a shutdown that needs no waiting, so nothing hangs and the
+        // threads still exit. Not while unwinding: a second panic would abort.
+        let refuse_to_wait = timeout != Some(Duration::ZERO) && context::is_in_runtime();
+        let timeout = if refuse_to_wait {
+            Some(Duration::ZERO)
+        } else {
+            timeout
+        };
+        // `None` for a timeout too large to add (`Duration::MAX`): no deadline then.
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         if let handle::Scheduler::MultiThread(scheduler) = &self.handle.scheduler {
             scheduler.begin_shutdown();
             if self.wait_for_workers(deadline) {
@@ -177,22 +279,30 @@ impl Runtime {
                 }
             }
         }
-        let left = deadline.map(|d| d.saturating_duration_since(std::time::Instant::now()));
+        let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         self.handle.blocking.shutdown(left);
+        if refuse_to_wait && !std::thread::panicking() {
+            panic!(
+                "Cannot drop a runtime in a context where blocking is not allowed. This happens \
+                 when a runtime is dropped from within an asynchronous context (a task, or \
+                 `block_on`). The runtime was shut down without waiting; use \
+                 `Runtime::shutdown_background` to do that on purpose."
+            );
+        }
     }
 
-    /// `true` when every worker has left its loop before `deadline`.
-    fn wait_for_workers(&self, deadline: Option<std::time::Instant>) -> bool {
+    /// `true` when every worker has left its loop before `deadline` (`None`: no deadline).
+    fn wait_for_workers(&self, deadline: Option<Instant>) -> bool {
         use std::sync::mpsc::RecvTimeoutError;
+        let workers_exited = self.workers_exited.lock().unwrap();
         loop {
             let received = match deadline {
-                None => self
-                    .workers_exited
+                None => workers_exited
                     .recv()
                     .map_err(|_| RecvTimeoutError::Disconnected),
                 Some(deadline) => {
-                    let left = deadline.saturating_duration_since(std::time::Instant::now());
-                    self.workers_exited.recv_timeout(left)
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    workers_exited.recv_timeout(left)
                 }
             };
             match received {
@@ -220,6 +330,15 @@ impl std::fmt::Debug for Runtime {
 
 impl RuntimeMetrics {
     /// Worker threads (1 for the current-thread scheduler).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tourbillon::Builder::new_multi_thread().worker_threads(3).build().unwrap();
+    /// assert_eq!(rt.metrics().num_workers(), 3);
+    /// let rt = tourbillon::Builder::new_current_thread().build().unwrap();
+    /// assert_eq!(rt.metrics().num_workers(), 1);
+    /// ```
     pub fn num_workers(&self) -> usize {
         match &self.handle.scheduler {
             handle::Scheduler::MultiThread(s) => s.num_workers(),
@@ -228,6 +347,22 @@ impl RuntimeMetrics {
     }
 
     /// Tasks spawned and not yet completed (blocking calls not included).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tourbillon::Builder::new_current_thread().build().unwrap();
+    /// let metrics = rt.metrics();
+    /// let pending = rt.spawn(std::future::pending::<()>());
+    /// let done = rt.spawn(async {});
+    /// rt.block_on(done).unwrap();
+    /// assert_eq!(metrics.num_alive_tasks(), 1, "the pending task");
+    /// pending.abort();
+    /// rt.block_on(async {
+    ///     assert!(pending.await.unwrap_err().is_cancelled());
+    /// });
+    /// assert_eq!(metrics.num_alive_tasks(), 0);
+    /// ```
     pub fn num_alive_tasks(&self) -> usize {
         match &self.handle.scheduler {
             handle::Scheduler::MultiThread(s) => s.owned.alive(),

@@ -7,8 +7,12 @@
 //! `EVENT_INTERVAL` tasks without blocking, and by blocking when there is nothing to run.
 //!
 //! The `Core` (run queue, driver, and the list that owns the tasks spawned on the `block_on`
-//! thread) is owned by whichever thread is inside `block_on`; a second thread calling
-//! `block_on` at the same time waits for it.
+//! thread) is owned by whichever thread is inside `block_on`. A second thread calling
+//! `block_on` meanwhile (another thread, or a `spawn_blocking` closure calling
+//! `Handle::block_on`) polls its own future on its own thread while it waits for the core, as
+//! tokio's does: its future may be what the core's thread is waiting for, so waiting without
+//! polling could deadlock the two. It sleeps on the core's condition variable, which both the
+//! core's return and its future's waker signal.
 //!
 //! # Two owned-task lists
 //!
@@ -22,7 +26,9 @@
 //! core back (both check under the core's lock, so exactly one of them does). The loom model
 //! `loom-tests/tests/current_thread.rs` checks this hand-off.
 
-use super::injector::{Injector, Pop};
+use super::context::{self, Flavor, SchedulerThread};
+use super::injector::Injector;
+use super::tick;
 use super::yielded::Yielded;
 use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 use crate::loom::sync::{Arc, Condvar, Mutex};
@@ -31,14 +37,10 @@ use crate::task::{JoinHandle, Notified, OwnedTasks, RawTask, Schedule, TaskList}
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
-/// Tasks run between two non-blocking polls of the reactor.
-const EVENT_INTERVAL: u32 = 61;
-/// Every this many ticks, the injector goes before the local queue.
-const GLOBAL_INTERVAL: u32 = 31;
 /// Tasks moved from the injector to the run queue at once when the queue runs dry.
 const INJECTOR_BATCH: usize = 128;
 /// The run queue starts with room for this many tasks, like a worker's ring; it grows (and
@@ -54,7 +56,9 @@ pub(crate) struct Handle {
     pub(crate) driver_handle: DriverHandle,
     /// The core, while no thread is in `block_on`.
     core: Mutex<Option<Core>>,
-    core_returned: Condvar,
+    /// Signalled when the core comes back, and when the future of a thread waiting for the
+    /// core is woken (`CoreWaiter`).
+    core_available: Condvar,
     shutdown: AtomicBool,
 }
 
@@ -83,10 +87,6 @@ struct Running {
     tick: Cell<u32>,
 }
 
-crate::loom::thread_local_const! {
-    static CURRENT: Cell<*const Running> = Cell::new(std::ptr::null());
-}
-
 pub(crate) fn create(driver: Driver, driver_handle: DriverHandle) -> Arc<Handle> {
     Arc::new(Handle {
         injector: Injector::new(),
@@ -100,9 +100,29 @@ pub(crate) fn create(driver: Driver, driver_handle: DriverHandle) -> Arc<Handle>
             driver,
             tick: 0,
         })),
-        core_returned: Condvar::new(),
+        core_available: Condvar::new(),
         shutdown: AtomicBool::new(false),
     })
+}
+
+/// Wakes the future of a thread waiting for the core (`Handle::wait_for_core`).
+struct CoreWaiter {
+    woken: AtomicBool,
+    handle: Arc<Handle>,
+}
+
+impl Wake for CoreWaiter {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        // Release: pairs with the Acquire swap in `wait_for_core`.
+        self.woken.store(true, Release);
+        // Taking the lock orders this signal after the waiter's check-then-wait.
+        drop(self.handle.core.lock().unwrap());
+        self.handle.core_available.notify_all();
+    }
 }
 
 /// Wakes the `block_on` future: sets a flag and unparks the reactor.
@@ -152,10 +172,7 @@ impl Handle {
 
     /// Runs `f` with this thread's `block_on` of *this* runtime, if it is inside one.
     fn with_running<R>(&self, f: impl FnOnce(Option<&Running>) -> R) -> R {
-        CURRENT.with(|current| {
-            // SAFETY: `CURRENT` points at the `Running` on this thread's stack during
-            // `block_on` and is reset before it returns.
-            let running = unsafe { current.get().as_ref() };
+        context::with(|running: Option<&Running>| {
             f(running.filter(|r| std::ptr::eq(Arc::as_ptr(&r.handle), self)))
         })
     }
@@ -174,9 +191,14 @@ impl Handle {
         });
     }
 
-    /// Runs `future` to completion on this thread, running the spawned tasks meanwhile.
+    /// Runs `future` to completion on this thread, running the spawned tasks meanwhile if this
+    /// thread gets the core, and polling `future` alone while another thread has it.
     pub(crate) fn block_on<F: Future>(this: &Arc<Self>, future: F) -> F::Output {
-        let core = this.take_core();
+        let mut future = pin!(future);
+        let core = match Handle::wait_for_core(this, future.as_mut()) {
+            Ok(core) => core,
+            Err(output) => return output,
+        };
         let running = Running {
             handle: this.clone(),
             queue: RefCell::new(core.queue),
@@ -185,21 +207,44 @@ impl Handle {
             driver: RefCell::new(Some(core.driver)),
             tick: Cell::new(core.tick),
         };
-        let previous = CURRENT.with(|current| current.replace(&running));
         let _restore = RestoreCore {
             running: &running,
-            previous,
+            entered: Some(context::enter(&running)),
         };
         running.block_on(future)
     }
 
-    fn take_core(&self) -> Core {
-        let mut slot = self.core.lock().unwrap();
+    /// Takes the core, polling `future` on this thread whenever it is woken while another
+    /// thread has the core: `Ok(core)`, or `Err(output)` if the future finished first.
+    fn wait_for_core<F: Future>(
+        this: &Arc<Self>,
+        mut future: Pin<&mut F>,
+    ) -> Result<Core, F::Output> {
+        let waiter = std::sync::Arc::new(CoreWaiter {
+            woken: AtomicBool::new(true),
+            handle: this.clone(),
+        });
+        let waker = Waker::from(waiter.clone());
+        let mut cx = Context::from_waker(&waker);
         loop {
-            if let Some(core) = slot.take() {
-                return core;
+            {
+                let mut slot = this.core.lock().unwrap();
+                loop {
+                    if let Some(core) = slot.take() {
+                        return Ok(core);
+                    }
+                    // Acquire: pairs with the Release in `CoreWaiter::wake_by_ref`. Checked
+                    // under the lock the waker takes before it signals, so a wake between this
+                    // check and the wait below is not lost.
+                    if waiter.woken.swap(false, Acquire) {
+                        break;
+                    }
+                    slot = this.core_available.wait(slot).unwrap();
+                }
             }
-            slot = self.core_returned.wait(slot).unwrap();
+            if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                return Err(output);
+            }
         }
     }
 
@@ -269,16 +314,17 @@ impl Core {
 /// Puts the core back when `block_on` returns or unwinds.
 struct RestoreCore<'a> {
     running: &'a Running,
-    previous: *const Running,
+    /// Makes this thread the scheduler thread; left first when the core is handed back.
+    entered: Option<context::Entered<'a>>,
 }
 
 impl Drop for RestoreCore<'_> {
     fn drop(&mut self) {
-        CURRENT.with(|current| current.set(self.previous));
+        drop(self.entered.take());
         let handle = &self.running.handle;
         let mut queue = std::mem::take(&mut *self.running.queue.borrow_mut());
         let mut yielded = self.running.yielded.replace(Yielded::with_capacity(0));
-        queue.extend(yielded.drain());
+        yielded.requeue_into(&mut queue, &handle.injector);
         let driver = self
             .running
             .driver
@@ -302,7 +348,8 @@ impl Drop for RestoreCore<'_> {
             .load(Relaxed)
             .then(|| (core.take_local(handle), std::mem::take(&mut core.queue)));
         *slot = Some(core);
-        handle.core_returned.notify_one();
+        // Every waiter: any of them may take the core, and each must poll its own future.
+        handle.core_available.notify_all();
         drop(slot);
         // Outside the lock: a task's destructor may call `block_on`, which takes it.
         if let Some((local, queue)) = shut_down {
@@ -313,6 +360,10 @@ impl Drop for RestoreCore<'_> {
 }
 
 // === impl Running ===
+
+impl SchedulerThread for Running {
+    const FLAVOR: Flavor = Flavor::CurrentThread;
+}
 
 impl Running {
     fn block_on<F: Future>(&self, future: F) -> F::Output {
@@ -334,14 +385,24 @@ impl Running {
         }
     }
 
-    /// Runs up to `EVENT_INTERVAL` queued tasks, then polls the reactor without blocking. With
-    /// nothing queued, blocks in the reactor instead — unless the main future was woken.
+    /// Runs queued tasks until the maintenance tick (every `EVENT_INTERVAL`: the reactor's
+    /// turn without blocking, and the tasks that yielded rejoin the queue), or until nothing
+    /// is runnable: then blocks in the reactor, unless the main future was woken. Returns so
+    /// that `block_on` can poll its future.
     fn run_tasks(&self, main_woken: &AtomicBool) {
-        for _ in 0..EVENT_INTERVAL {
+        loop {
             let tick = self.tick.get().wrapping_add(1);
             self.tick.set(tick);
-            match self.next_task(tick) {
-                Some(task) => task.run(),
+            if tick::is_maintenance(tick) {
+                self.maintenance();
+                return;
+            }
+            let injector = &self.handle.injector;
+            let picked = tick::next_task(tick, &mut *self.queue.borrow_mut(), injector, |_| {
+                INJECTOR_BATCH
+            });
+            match picked {
+                Some(picked) => picked.task.run(),
                 None if self.requeue_yielded() => {}
                 None => {
                     // Relaxed: a wake from this thread was sequenced before us; one from another
@@ -356,8 +417,14 @@ impl Running {
                 }
             }
         }
-        // A busy loop still hears from the reactor and the timers.
+    }
+
+    /// A busy loop still hears from the reactor and the timers, and the tasks that yielded
+    /// rejoin the queue even if it never runs dry (the fairness bound, yielded.rs).
+    fn maintenance(&self) {
         self.park(Some(Duration::ZERO));
+        (self.yielded.borrow_mut())
+            .requeue_into(&mut *self.queue.borrow_mut(), &self.handle.injector);
     }
 
     /// Spawned on this thread: the task joins the core's own list, no lock taken. `false` once
@@ -385,42 +452,8 @@ impl Running {
         removed
     }
 
-    fn next_task(&self, tick: u32) -> Option<Notified<Arc<Handle>>> {
-        if tick % GLOBAL_INTERVAL == 0 {
-            if let Some(task) = self.pop_injector(1) {
-                return Some(task);
-            }
-        }
-        if let Some(task) = self.queue.borrow_mut().pop_front() {
-            return Some(task);
-        }
-        self.pop_injector(INJECTOR_BATCH)
-    }
-
-    /// Moves up to `max` tasks from the injector to the run queue (one token acquisition) and
-    /// returns the first.
-    fn pop_injector(&self, max: usize) -> Option<Notified<Arc<Handle>>> {
-        loop {
-            let mut first = None;
-            let popped = self.handle.injector.pop_batch(max, |task| {
-                if first.is_none() {
-                    first = Some(task);
-                } else {
-                    self.queue.borrow_mut().push_back(task);
-                }
-            });
-            match popped {
-                Pop::Task(_) => return first,
-                Pop::Empty => return None,
-                // Inconsistent: a producer is mid-push. Busy: only a shutdown drain (we are
-                // the only consumer otherwise). Either ends within a few instructions.
-                Pop::Inconsistent | Pop::Busy => crate::loom::thread::yield_now(),
-            }
-        }
-    }
-
-    /// Tasks that yielded go back to the run queue, after the reactor had a turn since the
-    /// first of them yielded.
+    /// The queue ran dry: the tasks that yielded go back to it, after the reactor had a turn
+    /// since the first of them yielded. `false` if there were none.
     fn requeue_yielded(&self) -> bool {
         if self.yielded.borrow().is_empty() {
             return false;
@@ -428,8 +461,8 @@ impl Running {
         if self.yielded.borrow().awaits_reactor() {
             self.park(Some(Duration::ZERO));
         }
-        let mut yielded = self.yielded.borrow_mut();
-        self.queue.borrow_mut().extend(yielded.drain());
+        (self.yielded.borrow_mut())
+            .requeue_into(&mut *self.queue.borrow_mut(), &self.handle.injector);
         true
     }
 

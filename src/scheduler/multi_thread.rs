@@ -5,24 +5,28 @@
 //!
 //! ```text
 //! loop:
+//!     every EVENT_INTERVAL ticks: poll the reactor and timers without blocking, and requeue
+//!            the tasks that yielded (tick.rs)
+//!     the LIFO slot, if a wake during our own reactor turn filled it
 //!     every GLOBAL_INTERVAL ticks: injector first (fairness: remote work is not starved)
 //!     next task: local queue, else a batch from the injector
 //!     none?  the tasks that yielded: poll the reactor (unless it turned since the first
 //!            yield), then requeue them all
 //!     none?  search: steal half of another worker's queue, else the injector
 //!     none?  park (in the reactor if nobody else is, else on the futex)
-//!     every EVENT_INTERVAL ticks: poll the reactor and timers without blocking
 //! run_task: poll; then the LIFO slot, at most MAX_LIFO_POLLS times in a row
 //! ```
+//!
+//! The fairness bound that follows is in the [`scheduler`](super) module docs.
 //!
 //! # Where a wake goes
 //!
 //! A task woken *on a worker thread of this runtime* goes to that worker's LIFO slot (the
 //! woken task likely uses data the waker just wrote, still in this core's cache), pushing the
 //! slot's previous occupant to the local queue. A task that woke itself (`yield_now`) waits in
-//! the worker's `Yielded` list until the local queue runs dry and the reactor had a turn (as
-//! tokio defers yields): a yield loop cannot starve anything, and a round of yields costs one
-//! idle check, not one per yield. A spawn goes to the local queue. A wake from any other thread
+//! the worker's `Yielded` list until the local queue runs dry or the next maintenance tick,
+//! after a reactor turn (yielded.rs): a yield loop cannot starve anything, and a round of
+//! yields costs one idle check, not one per yield. A spawn goes to the local queue. A wake from any other thread
 //! goes to the injector and, per idle.rs rule 1, may unpark a sleeper.
 //!
 //! A task queued locally also may unpark a sleeper (to steal it), except during the worker's
@@ -32,13 +36,15 @@
 //! # Who owns what
 //!
 //! The owner's half of each local queue (`Local`) and the LIFO slot live in the `Worker` on the
-//! worker thread's stack; the thread-local `CURRENT` points at it while the worker runs, and
-//! only that thread touches them. Everything other threads need is in `Shared`.
+//! worker thread's stack; the scheduler thread-local (context.rs) points at it while the worker
+//! runs, and only that thread touches them. Everything other threads need is in `Handle`.
 
+use super::context::{self, Flavor, SchedulerThread};
 use super::idle::Idle;
-use super::injector::{Injector, Pop};
+use super::injector::Injector;
 use super::local::{self, Local, Steal};
 use super::park::Parker;
+use super::tick::{self, Picked};
 use super::yielded::Yielded;
 use crate::loom::sync::atomic::{AtomicBool, Ordering::*};
 use crate::loom::sync::{Arc, Mutex};
@@ -48,10 +54,6 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::time::Duration;
 
-/// Every this many ticks, look at the injector before the local queue.
-const GLOBAL_INTERVAL: u32 = 31;
-/// Every this many ticks, poll the reactor and timers without blocking.
-const EVENT_INTERVAL: u32 = 61;
 /// Tasks run from the LIFO slot in a row before it yields to the local queue.
 const MAX_LIFO_POLLS: usize = 3;
 
@@ -90,11 +92,6 @@ pub(crate) struct Worker {
     tick: Cell<u32>,
 }
 
-std::thread_local! {
-    /// The worker running on this thread, if any.
-    static CURRENT: Cell<*const Worker> = const { Cell::new(std::ptr::null()) };
-}
-
 /// Builds the scheduler; returns its handle and each worker's local queue, to be moved into
 /// the worker threads with [`run_worker`].
 pub(crate) fn create(
@@ -127,17 +124,8 @@ pub(crate) fn create(
 /// The body of worker thread `index`. Returns at shutdown, its queues drained.
 pub(crate) fn run_worker(handle: Arc<Handle>, index: usize, local: Local<Arc<Handle>>) {
     let worker = Worker::new(handle, index, local);
-    CURRENT.with(|current| current.set(&worker));
-    let _reset = ResetCurrent;
+    let _entered = context::enter(&worker);
     worker.run();
-}
-
-struct ResetCurrent;
-
-impl Drop for ResetCurrent {
-    fn drop(&mut self) {
-        CURRENT.with(|current| current.set(std::ptr::null()));
-    }
 }
 
 // === impl Handle ===
@@ -157,11 +145,7 @@ impl Handle {
 
     /// Runs `f` with the current worker if this thread is one of *this* runtime's workers.
     fn with_current_worker<R>(&self, f: impl FnOnce(Option<&Worker>) -> R) -> R {
-        CURRENT.with(|current| {
-            let ptr = current.get();
-            // SAFETY: `CURRENT` points at the `Worker` on this thread's stack while `run_worker`
-            // runs, and is reset before it returns; only this thread reads it.
-            let worker = unsafe { ptr.as_ref() };
+        context::with(|worker: Option<&Worker>| {
             f(worker.filter(|w| std::ptr::eq(Arc::as_ptr(&w.handle), self)))
         })
     }
@@ -252,9 +236,13 @@ impl Schedule for Arc<Handle> {
 
 // === impl Worker ===
 
+impl SchedulerThread for Worker {
+    const FLAVOR: Flavor = Flavor::MultiThread;
+}
+
 impl Worker {
     /// Worker `index` of `handle`, owning `local`. `run_worker` also makes it the thread's
-    /// `CURRENT`; a loom model (loom_api.rs) does not, so every wake it sees is a remote one.
+    /// scheduler (context.rs), so wakes on this thread take the local paths.
     pub(crate) fn new(handle: Arc<Handle>, index: usize, local: Local<Arc<Handle>>) -> Worker {
         Worker {
             handle,
@@ -287,8 +275,8 @@ impl Worker {
     pub(crate) fn run_tick(&self) -> bool {
         let tick = self.tick.get().wrapping_add(1);
         self.tick.set(tick);
-        if tick % EVENT_INTERVAL == 0 {
-            self.poll_driver();
+        if tick::is_maintenance(tick) {
+            self.maintenance();
         }
         let task = (self.next_task(tick))
             .or_else(|| self.requeue_yielded())
@@ -302,20 +290,42 @@ impl Worker {
         }
     }
 
+    /// Every `EVENT_INTERVAL` ticks: the reactor's turn, then the tasks that yielded rejoin
+    /// the queue even if it never runs dry (the fairness bound, yielded.rs).
+    fn maintenance(&self) {
+        self.poll_driver();
+        let shared = self.shared();
+        let requeued = (self.yielded.borrow_mut())
+            .requeue_into(&mut *self.local.borrow_mut(), &shared.injector);
+        if requeued > 0 {
+            // Tasks we will not run next: another worker may take them.
+            shared.notify_parked();
+        }
+    }
+
     fn next_task(&self, tick: u32) -> Option<Notified<Arc<Handle>>> {
         // A wake during our own reactor turn (while parked) lands in the LIFO slot.
         if let Some(task) = self.lifo.take() {
             return Some(task);
         }
-        if tick % GLOBAL_INTERVAL == 0 {
-            if let Pop::Task(task) = self.shared().injector.pop() {
-                return Some(task);
-            }
+        let shared = self.shared();
+        let picked = tick::next_task(
+            tick,
+            &mut *self.local.borrow_mut(),
+            &shared.injector,
+            |local| worker_share(shared.injector.len(), shared.num_workers(), local.len()),
+        );
+        self.took(picked)
+    }
+
+    /// The task to run from what `tick` picked; a batch from the injector is stealable now
+    /// (idle.rs rule 5).
+    fn took(&self, picked: Option<Picked<Arc<Handle>>>) -> Option<Notified<Arc<Handle>>> {
+        let picked = picked?;
+        if picked.batched > 0 {
+            self.shared().notify_parked();
         }
-        if let Some(task) = self.local.borrow_mut().pop() {
-            return Some(task);
-        }
-        self.pop_injector_batch()
+        Some(picked.task)
     }
 
     /// The queue ran dry: lets the reactor have its turn (unless it had one since the first
@@ -329,53 +339,17 @@ impl Worker {
             self.poll_driver();
         }
         let shared = self.shared();
-        let mut yielded = self.yielded.borrow_mut();
-        let mut tasks = yielded.drain();
-        let first = tasks.next();
         let mut local = self.local.borrow_mut();
-        for task in tasks {
-            local.push_back_or_overflow(task, &shared.injector);
-        }
+        let requeued = self
+            .yielded
+            .borrow_mut()
+            .requeue_into(&mut *local, &shared.injector);
+        let first = local.pop();
         drop(local);
-        shared.notify_parked();
-        first
-    }
-
-    /// Moves a fair share of the injector into the local queue and returns one task.
-    fn pop_injector_batch(&self) -> Option<Notified<Arc<Handle>>> {
-        let shared = self.shared();
-        let mut local = self.local.borrow_mut();
-        let room = local::CAPACITY / 2 - local.len().min(local::CAPACITY / 2);
-        let share = shared.injector.len() / shared.num_workers() + 1;
-        let mut first = None;
-        let popped = shared.injector.pop_batch(share.min(room).max(1), |task| {
-            if first.is_none() {
-                first = Some(task);
-            } else {
-                local.push_back_or_overflow(task, &shared.injector);
-            }
-        });
-        match popped {
-            Pop::Task(taken) => {
-                drop(local);
-                if taken > 1 {
-                    // idle.rs rule 5: the rest of the batch is stealable now.
-                    shared.notify_parked();
-                }
-                first
-            }
-            Pop::Empty => None,
-            Pop::Busy | Pop::Inconsistent => {
-                // Work is there but another thread must move first (it holds the consumer
-                // token, or is between the two steps of a push). Our caller may come straight
-                // back here (a worker that finds nothing wakes, possibly itself, while the
-                // queue is non-empty), so this is a spin: say so. Under loom the hint is a
-                // yield; without it loom-tests/tests/idle.rs `spawn_vs_two_workers_parking`
-                // livelocks.
-                crate::loom::hint::spin_loop();
-                None
-            }
+        if requeued > 1 {
+            shared.notify_parked();
         }
+        first
     }
 
     /// Looks for work elsewhere: steal from other workers, then the injector (rule 2 of idle.rs
@@ -401,7 +375,11 @@ impl Worker {
                 return Some(task);
             }
         }
-        self.pop_injector_batch()
+        let mut local = self.local.borrow_mut();
+        let share = worker_share(shared.injector.len(), shared.num_workers(), local.len());
+        let picked = tick::pop_injector_batch(&mut *local, &shared.injector, share);
+        drop(local);
+        self.took(picked)
     }
 
     fn run_task(&self, task: Notified<Arc<Handle>>) {
@@ -510,9 +488,16 @@ impl Worker {
             self.shared().idle.transition_worker_from_searching();
         }
         drop(self.lifo.take());
-        drop(self.yielded.borrow_mut().drain());
+        drop(self.yielded.borrow_mut().take_all());
         while let Some(task) = self.local.borrow_mut().pop() {
             drop(task);
         }
     }
+}
+
+/// A fair share of the injector for one of `workers` workers whose ring holds `queued` tasks:
+/// at most half the ring, so the batch never overflows it.
+fn worker_share(injector_len: usize, workers: usize, queued: usize) -> usize {
+    let room = local::CAPACITY / 2 - queued.min(local::CAPACITY / 2);
+    (injector_len / workers + 1).min(room)
 }

@@ -5,6 +5,14 @@ use std::fmt;
 
 /// A task did not produce its output: it was cancelled, or it panicked.
 ///
+/// # When a panicking task's future is dropped
+///
+/// tourbillon drops the future of a task whose poll panicked *after* the panic was caught,
+/// under a `catch_unwind` of its own; tokio drops it during the unwind. The difference is
+/// deliberate: a destructor that panics in turn is then caught and reported (the first panic
+/// is kept) instead of aborting the process, so one bad task cannot take the runtime down.
+/// Only a destructor that checks `std::thread::panicking()` can tell: here it reads `false`.
+///
 /// # Examples
 ///
 /// ```
@@ -45,11 +53,31 @@ impl JoinError {
     }
 
     /// Was the task cancelled (by `JoinHandle::abort` or runtime shutdown)?
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tourbillon::block_on(async {
+    ///     let handle = tourbillon::spawn(std::future::pending::<()>());
+    ///     handle.abort();
+    ///     let error = handle.await.unwrap_err();
+    ///     assert!(error.is_cancelled() && !error.is_panic());
+    /// });
+    /// ```
     pub fn is_cancelled(&self) -> bool {
         self.payload.is::<Cancelled>()
     }
 
     /// Did the task panic?
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tourbillon::block_on(async {
+    ///     let error = tourbillon::spawn(async { panic!("boom") }).await.unwrap_err();
+    ///     assert!(error.is_panic() && !error.is_cancelled());
+    /// });
+    /// ```
     pub fn is_panic(&self) -> bool {
         !self.is_cancelled()
     }
@@ -58,12 +86,36 @@ impl JoinError {
     ///
     /// # Panics
     /// If the task was cancelled rather than panicked (check [`JoinError::is_panic`] first).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let error = tourbillon::block_on(async {
+    ///     tourbillon::spawn(async { panic!("boom") }).await.unwrap_err()
+    /// });
+    /// let payload = error.into_panic();
+    /// assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom"));
+    /// // Or carry the panic on: std::panic::resume_unwind(payload)
+    /// ```
     pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
         self.try_into_panic()
             .expect("`JoinError::into_panic` called on a cancelled task's error")
     }
 
     /// The panic payload, or the error back if the task was cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tourbillon::block_on(async {
+    ///     let handle = tourbillon::spawn(std::future::pending::<()>());
+    ///     handle.abort();
+    ///     let error = handle.await.unwrap_err();
+    ///     // A cancelled task has no panic payload: the error comes back.
+    ///     let error = error.try_into_panic().unwrap_err();
+    ///     assert!(error.is_cancelled());
+    /// });
+    /// ```
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
         if self.is_panic() {
             Ok(self.payload)

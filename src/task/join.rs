@@ -1,6 +1,7 @@
 //! `JoinHandle`: the awaitable, abortable owner of a task's output.
 
 use super::raw::RawTask;
+use super::AbortHandle;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -62,16 +63,47 @@ impl<T> JoinHandle<T> {
     /// ```
     pub fn abort(&self) {
         if let Some(raw) = self.raw {
-            if raw.header().state.transition_to_notified_and_cancel() {
-                raw.schedule();
-            }
+            raw.remote_abort();
         }
     }
 
     /// Has the task finished (completed, panicked or been cancelled)?
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tourbillon::block_on(async {
+    ///     let handle = tourbillon::spawn(std::future::pending::<()>());
+    ///     assert!(!handle.is_finished());
+    ///     handle.abort();
+    ///     while !handle.is_finished() {
+    ///         tourbillon::task::yield_now().await;
+    ///     }
+    ///     assert!(handle.await.unwrap_err().is_cancelled());
+    /// });
+    /// ```
     pub fn is_finished(&self) -> bool {
-        self.raw
-            .is_none_or(|raw| raw.header().state.load().is_complete())
+        self.raw.is_none_or(RawTask::is_complete)
+    }
+
+    /// A handle that can cancel this task from anywhere, without owning its output. It keeps
+    /// working after this `JoinHandle` is dropped or awaited.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tourbillon::block_on(async {
+    ///     let handle = tourbillon::spawn(std::future::pending::<()>());
+    ///     let abort = handle.abort_handle();
+    ///     drop(handle); // detaches the task; the AbortHandle can still cancel it
+    ///     abort.abort();
+    ///     while !abort.is_finished() {
+    ///         tourbillon::task::yield_now().await;
+    ///     }
+    /// });
+    /// ```
+    pub fn abort_handle(&self) -> AbortHandle {
+        AbortHandle::new(self.raw)
     }
 }
 
@@ -82,6 +114,9 @@ impl<T> Future for JoinHandle<T> {
         let raw = self
             .raw
             .expect("`JoinHandle` polled after it returned `Poll::Ready`");
+        // Awaiting many finished tasks in a row must not starve the others on this thread:
+        // each poll spends the coop budget, as an I/O operation does (tokio's does too).
+        std::task::ready!(crate::task::coop::poll_proceed(cx));
         let mut output = Poll::Pending;
         // SAFETY: `output` is a `Poll<Result<T, JoinError>>` and `T` is this task's output type
         // (the JoinHandle was made with the task).

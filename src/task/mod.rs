@@ -10,6 +10,11 @@
 //! | `JoinHandle`    | spawn                  | it is dropped (or reads the output)       |
 //! | `Notified`      | spawn, a wake          | a worker runs it (it becomes the running reference) |
 //! | `Waker`         | `clone` in a poll      | it is dropped, or woken by value          |
+//! | `AbortHandle`   | `JoinHandle::abort_handle` | it is dropped                         |
+//!
+//! An `AbortHandle` is counted like a `Waker` clone and has no bit of its own: its `abort` is
+//! the `JoinHandle`'s (`transition_to_notified_and_cancel`). A `JoinSet` (join_set.rs) is a
+//! set of `JoinHandle`s, each polled with a waker of its own that reports which one finished.
 //!
 //! # Rules
 //!
@@ -34,11 +39,13 @@
 //!    the output and waking the join waker all run under `catch_unwind`; a panicking poll
 //!    becomes `JoinError::Panic`.
 
+mod abort;
 pub(crate) mod coop;
 mod core;
 mod error;
 mod harness;
 mod join;
+mod join_set;
 mod list;
 mod raw;
 mod state;
@@ -47,8 +54,10 @@ mod waker;
 #[cfg(not(loom))]
 pub(crate) use self::core::overhead;
 pub(crate) use self::core::Header;
+pub use abort::AbortHandle;
 pub use error::JoinError;
 pub use join::JoinHandle;
+pub use join_set::JoinSet;
 pub(crate) use list::{OwnedTasks, TaskList};
 pub(crate) use raw::RawTask;
 
@@ -59,6 +68,15 @@ use std::ptr::NonNull;
 use std::task::{Context, Poll};
 
 /// A task's result: its output, or why there is none.
+///
+/// # Examples
+///
+/// ```
+/// tourbillon::block_on(async {
+///     let result: tourbillon::task::Result<u8> = tourbillon::spawn(async { 1 }).await;
+///     assert_eq!(result.unwrap(), 1);
+/// });
+/// ```
 pub type Result<T> = std::result::Result<T, JoinError>;
 
 pub use crate::runtime::spawn_blocking;

@@ -1,7 +1,8 @@
 //! `RawTask`: a type-erased pointer to a task cell, and the vtable that un-erases it.
 //!
 //! A `RawTask` is a plain copyable pointer; it owns nothing. The handles built on it
-//! (`Task`, `Notified`, `JoinHandle`, `Waker`) each own one reference and say so.
+//! (`Task`, `Notified`, `JoinHandle`, `AbortHandle`, `Waker`) each own one reference and say
+//! so.
 
 use super::core::{Cell, Header, Vtable};
 use super::harness::Harness;
@@ -110,6 +111,19 @@ impl RawTask {
 
     pub(super) fn ref_inc(self) {
         self.header().state.ref_inc();
+    }
+
+    /// Has the task completed (with an output, a panic or a cancellation)?
+    pub(super) fn is_complete(self) -> bool {
+        self.header().state.load().is_complete()
+    }
+
+    /// `JoinHandle::abort` and `AbortHandle::abort`: marks the task cancelled and, if it is
+    /// idle, queues it (with a new reference) so a worker drops its future promptly.
+    pub(super) fn remote_abort(self) {
+        if self.header().state.transition_to_notified_and_cancel() {
+            self.schedule();
+        }
     }
 
     /// Drops one reference, freeing the cell if it was the last.

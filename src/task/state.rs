@@ -18,7 +18,7 @@
 //! | `LOCAL_LIST`   | spawn, before the task is shared     | never                              |
 //!
 //! The count above the flags counts references: the owned-task list, the `JoinHandle`, each
-//! run-queue entry (`Notified`), the running poll, and each `Waker` clone.
+//! run-queue entry (`Notified`), the running poll, each `Waker` clone and each `AbortHandle`.
 //!
 //! # Orderings
 //!
@@ -284,8 +284,8 @@ impl State {
         })
     }
 
-    /// `JoinHandle::abort`. Returns `true` when the caller must schedule a new `Notified` (one
-    /// reference was added) so a worker drops the future promptly.
+    /// `JoinHandle::abort` and `AbortHandle::abort`. Returns `true` when the caller must
+    /// schedule a new `Notified` (one reference was added) so a worker drops the future promptly.
     pub(super) fn transition_to_notified_and_cancel(&self) -> bool {
         self.fetch_update_action(|mut next| {
             if next.is_cancelled() || next.is_complete() {

@@ -7,7 +7,7 @@
 //! | `driver.rs`   | the wheel behind one lock; the clock; the park-timeout handshake with the runtime |
 //! | `sleep.rs`    | [`Sleep`], [`sleep`], [`sleep_until`]                                     |
 //! | `timeout.rs`  | [`Timeout`], [`Elapsed`], [`timeout`], [`timeout_at`]                     |
-//! | `interval.rs` | [`Interval`], [`interval`], [`interval_at`]                               |
+//! | `interval.rs` | [`Interval`], [`interval`], [`interval_at`], [`MissedTickBehavior`]        |
 //!
 //! # Guarantees
 //!
@@ -40,7 +40,7 @@ mod tests;
 use std::time::{Duration, Instant};
 
 pub(crate) use driver::Handle;
-pub use interval::{interval, interval_at, Interval};
+pub use interval::{interval, interval_at, Interval, MissedTickBehavior};
 pub use sleep::{sleep, sleep_until, Sleep};
 pub use timeout::{timeout, timeout_at, Elapsed, Timeout};
 

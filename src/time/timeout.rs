@@ -73,6 +73,18 @@ pub fn timeout_at<F: IntoFuture>(deadline: Instant, future: F) -> Timeout<F::Int
 }
 
 /// A future with a deadline. Created by [`timeout`] and [`timeout_at`].
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// tourbillon::block_on(async {
+///     let timed: tourbillon::time::Timeout<_> =
+///         tourbillon::time::timeout(Duration::from_secs(5), async { "in time" });
+///     assert_eq!(timed.await, Ok("in time"));
+/// });
+/// ```
 #[must_use = "a Timeout does nothing unless polled or `.await`ed"]
 #[derive(Debug)]
 pub struct Timeout<F> {
@@ -100,11 +112,34 @@ pub struct Elapsed(());
 
 impl<F> Timeout<F> {
     /// The inner future.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// tourbillon::block_on(async {
+    ///     let timed = tourbillon::time::timeout(Duration::from_secs(5), std::future::ready(3));
+    ///     assert_eq!(timed.get_ref().clone().await, 3);
+    /// });
+    /// ```
     pub fn get_ref(&self) -> &F {
         &self.future
     }
 
     /// Gives the inner future back, dropping the deadline.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// tourbillon::block_on(async {
+    ///     let timed = tourbillon::time::timeout(Duration::from_millis(1), async { 9 });
+    ///     // Without its deadline, the future runs to completion however long it takes.
+    ///     assert_eq!(timed.into_inner().await, 9);
+    /// });
+    /// ```
     pub fn into_inner(self) -> F {
         self.future
     }

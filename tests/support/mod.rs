@@ -2,7 +2,9 @@
 
 #![allow(dead_code)] // each test file uses a different subset
 
-use std::sync::mpsc;
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
 use tourbillon::net::{TcpListener, TcpStream};
@@ -11,52 +13,10 @@ use tourbillon::{Builder, Runtime};
 /// A generous upper bound for one test: a hang fails the test instead of stalling CI.
 pub const DEADLINE: Duration = Duration::from_secs(60);
 
-/// Runs `test` on its own thread and fails if it does not finish within [`DEADLINE`].
+/// Runs `test` on its own thread and fails if it does not finish within [`DEADLINE`] (see
+/// [`watchdog`], which also names the scenario).
 pub fn within_deadline(test: impl FnOnce() + Send + 'static) {
-    match watch(DEADLINE, test) {
-        Watched::Finished(()) => {}
-        // The test panicked: re-raise its panic here.
-        Watched::Panicked(panic) => std::panic::resume_unwind(panic),
-        Watched::Hung => panic!("test still running after {DEADLINE:?}"),
-    }
-}
-
-/// How a closure run by [`watch`] ended.
-pub enum Watched<T> {
-    /// It returned this.
-    Finished(T),
-    /// It panicked with this payload.
-    Panicked(Box<dyn std::any::Any + Send + 'static>),
-    /// It was still running at the deadline; its thread is left behind.
-    Hung,
-}
-
-/// Runs `f` on its own thread and waits at most `deadline` for it to end.
-pub fn watch<T: Send + 'static>(
-    deadline: Duration,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> Watched<T> {
-    let (done, finished) = mpsc::channel();
-    let runner = std::thread::spawn(move || {
-        let _ = done.send(f());
-    });
-    match finished.recv_timeout(deadline) {
-        Ok(output) => {
-            runner.join().unwrap();
-            Watched::Finished(output)
-        }
-        Err(mpsc::RecvTimeoutError::Disconnected) => Watched::Panicked(runner.join().unwrap_err()),
-        Err(mpsc::RecvTimeoutError::Timeout) => Watched::Hung,
-    }
-}
-
-/// The message of a panic payload (`panic!` makes a `&str` or a `String`).
-pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    match (panic.downcast_ref::<&str>(), panic.downcast_ref::<String>()) {
-        (Some(message), _) => (*message).to_string(),
-        (None, Some(message)) => message.clone(),
-        (None, None) => "a panic with a non-string payload".to_string(),
-    }
+    watchdog("test", test)
 }
 
 pub fn multi_thread() -> Runtime {
@@ -66,9 +26,35 @@ pub fn multi_thread() -> Runtime {
         .unwrap()
 }
 
+/// A multi-thread runtime with one worker: every task shares it, as on a current-thread runtime,
+/// but driven by a worker thread.
+pub fn one_worker() -> Runtime {
+    Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap()
+}
+
 pub fn current_thread() -> Runtime {
     Builder::new_current_thread().build().unwrap()
 }
+
+pub fn multi_thread_one_worker() -> Runtime {
+    Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap()
+}
+
+/// A runtime flavor by name, for tests that run one scenario on each.
+pub type Flavor = (&'static str, fn() -> Runtime);
+
+/// Current-thread, two workers, one worker.
+pub const FLAVORS: [Flavor; 3] = [
+    ("current_thread", current_thread),
+    ("multi_thread(2)", multi_thread),
+    ("multi_thread(1)", multi_thread_one_worker),
+];
 
 /// The number of file descriptors this process has open.
 pub fn open_fds() -> usize {
@@ -100,4 +86,90 @@ pub async fn connected_pair() -> (TcpStream, TcpStream) {
         .unwrap();
     let (server, _) = listener.accept().await.unwrap();
     (client, server)
+}
+
+/// Runs `test` on its own thread and fails, naming `scenario`, if it does not finish within
+/// [`DEADLINE`]: a hang becomes a failure that says which combination of features hung.
+pub fn watchdog(scenario: &str, test: impl FnOnce() + Send + 'static) {
+    match watch(scenario, DEADLINE, test) {
+        Watched::Finished(()) => {}
+        Watched::Panicked(panic) => std::panic::resume_unwind(panic),
+        Watched::Hung => panic!("scenario `{scenario}` hung: still running after {DEADLINE:?}"),
+    }
+}
+
+/// How a closure run by [`watch`] ended.
+pub enum Watched<T> {
+    /// It returned this.
+    Finished(T),
+    /// It panicked with this payload.
+    Panicked(Box<dyn std::any::Any + Send + 'static>),
+    /// It was still running at the deadline; its thread is left behind.
+    Hung,
+}
+
+/// Runs `f` on a thread named `scenario` and waits at most `deadline` for it to end.
+pub fn watch<T: Send + 'static>(
+    scenario: &str,
+    deadline: Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Watched<T> {
+    let (done, finished) = mpsc::channel();
+    let runner = std::thread::Builder::new()
+        .name(scenario.to_string())
+        .spawn(move || {
+            let _ = done.send(f());
+        })
+        .unwrap();
+    match finished.recv_timeout(deadline) {
+        Ok(output) => {
+            runner.join().unwrap();
+            Watched::Finished(output)
+        }
+        Err(mpsc::RecvTimeoutError::Disconnected) => Watched::Panicked(runner.join().unwrap_err()),
+        Err(mpsc::RecvTimeoutError::Timeout) => Watched::Hung,
+    }
+}
+
+/// The message of a panic payload (`panic!` makes a `&str` or a `String`).
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    match (panic.downcast_ref::<&str>(), panic.downcast_ref::<String>()) {
+        (Some(message), _) => (*message).to_string(),
+        (None, Some(message)) => message.clone(),
+        (None, None) => "a panic with a non-string payload".to_string(),
+    }
+}
+
+/// The runtimes a liveness scenario runs on: current-thread, and multi-thread with one and
+/// with two workers.
+pub fn every_flavor() -> Vec<(&'static str, Runtime)> {
+    let workers = |n| {
+        Builder::new_multi_thread()
+            .worker_threads(n)
+            .build()
+            .unwrap()
+    };
+    vec![
+        ("current_thread", current_thread()),
+        ("multi_thread(1)", workers(1)),
+        ("multi_thread(2)", workers(2)),
+    ]
+}
+
+/// Counts its drops in the shared counter.
+pub struct DropCounter(pub Arc<AtomicUsize>);
+
+impl Drop for DropCounter {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, SeqCst);
+    }
+}
+
+/// A future that stays pending and counts its drop in `drops`.
+pub fn pending_counted(drops: &Arc<AtomicUsize>) -> impl Future<Output = ()> + Send + 'static {
+    let counter = DropCounter(drops.clone());
+    async move {
+        let _counter = counter;
+        std::future::pending::<()>().await;
+    }
 }

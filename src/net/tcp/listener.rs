@@ -174,12 +174,7 @@ impl TcpListener {
 
 /// One `accept(2)`, retrying `ECONNABORTED` (rule 1).
 fn accept(listener: &mio::net::TcpListener) -> io::Result<(mio::net::TcpStream, SocketAddr)> {
-    loop {
-        match listener.accept() {
-            Err(e) if e.kind() == io::ErrorKind::ConnectionAborted => continue,
-            result => return result,
-        }
-    }
+    crate::net::retry_aborted(|| listener.accept())
 }
 
 impl fmt::Debug for TcpListener {

@@ -1,12 +1,16 @@
 //! [`TcpStream`]: a connected TCP socket.
 //!
-//! The read and write paths are written once, on `&TcpStream` (mio sockets are `Read` and
-//! `Write` through `&`); the stream's `&mut self` methods and both kinds of halves call them.
-//! `&mut self` (or owning a half) is what keeps to one reader and one writer at a time.
+//! The read and write paths are the registration's stream paths (`Registered::poll_read` and
+//! its siblings, which `UnixStream` runs too), reached through `&TcpStream`; the stream's
+//! `&mut self` methods and both kinds of halves call them. `&mut self` (or owning a half) is
+//! what keeps to one reader and one writer at a time.
 //!
 //! Connect follows mio's recipe: a non-blocking `connect(2)`, wait until writable, then
 //! `SO_ERROR` (`take_error`) says whether it failed; `peer_addr` failing with `NotConnected`
 //! means the writability was spurious, so clear it and wait again.
+//!
+//! [`TcpStream::poll_read_uninit`] reads into uninitialised memory with `read(2)` itself, for
+//! adapters whose buffers are `MaybeUninit` (hyper's); everything else goes through mio.
 
 use std::fmt;
 use std::io::{self, IoSlice, Read, Write};
@@ -90,8 +94,14 @@ impl TcpStream {
     }
 
     async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
+        TcpStream::connected(mio::net::TcpStream::connect(addr)?).await
+    }
+
+    /// Registers a socket whose non-blocking `connect(2)` has been issued, and waits for the
+    /// connection (`TcpSocket::connect` comes here too).
+    pub(super) async fn connected(socket: mio::net::TcpStream) -> io::Result<TcpStream> {
         let stream = TcpStream {
-            io: Registered::new(mio::net::TcpStream::connect(addr)?)?,
+            io: Registered::new(socket)?,
         };
         std::future::poll_fn(|cx| stream.poll_connected(cx)).await?;
         Ok(stream)
@@ -162,6 +172,58 @@ impl TcpStream {
     /// ```
     pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.read_shared(buf).await
+    }
+
+    /// Polls a read into `buf`, which may be uninitialised: `read(2)` writes straight into it,
+    /// with no zero-filling first and no copy after. On `Ready(Ok(n))` the first `n` bytes of
+    /// `buf` are initialised and hold the data; the rest of `buf` is untouched (still
+    /// uninitialised if it was). `Ok(0)` means EOF (or `buf` is empty), as for
+    /// [`read`](Self::read).
+    ///
+    /// This is what adapters to `read_buf`-style APIs need (hyper's `ReadBufCursor`, tokio's
+    /// `ReadBuf`): `futures_io::AsyncRead` takes `&mut [u8]`, which must be initialised.
+    /// `Pending` registers the task of `cx` to be woken when the socket becomes readable.
+    ///
+    /// # Errors
+    /// As [`read`](Self::read).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::mem::MaybeUninit;
+    /// use tourbillon::net::{TcpListener, TcpStream};
+    ///
+    /// # tourbillon::block_on(async {
+    /// let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    /// let (mut server, _) = listener.accept().await?;
+    /// client.write_all(b"hello").await?;
+    ///
+    /// let mut buf = [MaybeUninit::<u8>::uninit(); 64];
+    /// let n = std::future::poll_fn(|cx| server.poll_read_uninit(cx, &mut buf)).await?;
+    /// // SAFETY: `poll_read_uninit` initialised the first `n` bytes.
+    /// let data = unsafe { &*(&buf[..n] as *const [MaybeUninit<u8>] as *const [u8]) };
+    /// assert_eq!(data, b"hello");
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    #[cfg(unix)]
+    pub fn poll_read_uninit(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut [std::mem::MaybeUninit<u8>],
+    ) -> Poll<io::Result<usize>> {
+        use std::os::fd::AsRawFd;
+        let len = buf.len();
+        self.io.poll_io_stream(cx, Direction::Read, len, |socket| {
+            // SAFETY: `buf` is valid for writes of `len` bytes for the whole call (we hold
+            // it `&mut`), and `read(2)` only writes to it, at most `len` bytes, never
+            // reading it: uninitialised memory is never read. The descriptor is the
+            // socket's own, open while `socket` is borrowed.
+            let n = unsafe { libc::read(socket.as_raw_fd(), buf.as_mut_ptr().cast(), len) };
+            // A negative return is an error in errno; otherwise `0 <= n <= len`.
+            usize::try_from(n).map_err(|_| io::Error::last_os_error())
+        })
     }
 
     /// Writes some of `buf`; returns how many bytes were written.
@@ -280,7 +342,16 @@ impl TcpStream {
     ///
     /// # Examples
     ///
-    /// See [`set_nodelay`](Self::set_nodelay).
+    /// ```
+    /// # use tourbillon::net::{TcpListener, TcpStream};
+    /// # tourbillon::block_on(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let stream = TcpStream::connect(listener.local_addr()?).await?;
+    /// stream.set_nodelay(true)?;
+    /// assert!(stream.nodelay()?);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub fn nodelay(&self) -> io::Result<bool> {
         self.io.get_ref().nodelay()
     }
@@ -375,9 +446,7 @@ impl TcpStream {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        let len = buf.len();
-        self.io
-            .poll_io_stream(cx, Direction::Read, len, |mut socket| socket.read(buf))
+        self.io.poll_read(cx, buf)
     }
 
     pub(super) fn poll_write_shared(
@@ -385,10 +454,7 @@ impl TcpStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.io
-            .poll_io_stream(cx, Direction::Write, buf.len(), |mut socket| {
-                socket.write(buf)
-            })
+        self.io.poll_write(cx, buf)
     }
 
     pub(super) fn poll_write_vectored_shared(
@@ -396,9 +462,7 @@ impl TcpStream {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.io.poll_io(cx, Direction::Write, |mut socket| {
-            socket.write_vectored(bufs)
-        })
+        self.io.poll_write_vectored(cx, bufs)
     }
 
     pub(super) fn poll_close_shared(&self) -> Poll<io::Result<()>> {
@@ -406,26 +470,160 @@ impl TcpStream {
     }
 
     pub(super) async fn read_shared(&self, buf: &mut [u8]) -> io::Result<usize> {
-        let len = buf.len();
-        self.io
-            .async_io_stream(Direction::Read, len, |mut socket| socket.read(buf))
-            .await
+        self.io.read(buf).await
     }
 
     pub(super) async fn write_shared(&self, buf: &[u8]) -> io::Result<usize> {
+        self.io.write(buf).await
+    }
+
+    pub(super) async fn write_all_shared(&self, buf: &[u8]) -> io::Result<()> {
+        self.io.write_all(buf).await
+    }
+}
+
+// === readiness, try_ and std conversions ===
+
+impl TcpStream {
+    /// Waits until the stream is believed readable: data, EOF or an error is there, or the
+    /// stream is new. The readiness can be stale; [`try_read`](Self::try_read) says for sure
+    /// and clears it when it fails with `WouldBlock`. Any number of tasks may wait at once.
+    ///
+    /// # Errors
+    /// The runtime is gone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    /// # use tourbillon::net::{TcpListener, TcpStream};
+    /// # tourbillon::block_on(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    /// let (server, _) = listener.accept().await?;
+    /// client.write_all(b"ping").await?;
+    ///
+    /// let mut buf = [0; 4];
+    /// let mut got = 0;
+    /// while got < 4 {
+    ///     server.readable().await?;
+    ///     match server.try_read(&mut buf[got..]) {
+    ///         Ok(n) => got += n,
+    ///         Err(e) if e.kind() == ErrorKind::WouldBlock => continue,
+    ///         Err(e) => return Err(e),
+    ///     }
+    /// }
+    /// assert_eq!(&buf, b"ping");
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn readable(&self) -> io::Result<()> {
+        self.io.ready_shared(Direction::Read).await.map(drop)
+    }
+
+    /// Waits until the stream is believed writable, as [`readable`](Self::readable) does for
+    /// reading; [`try_write`](Self::try_write) says for sure.
+    ///
+    /// # Errors
+    /// The runtime is gone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use tourbillon::net::{TcpListener, TcpStream};
+    /// # tourbillon::block_on(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let stream = TcpStream::connect(listener.local_addr()?).await?;
+    /// stream.writable().await?;
+    /// assert_eq!(stream.try_write(b"ping")?, 4);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn writable(&self) -> io::Result<()> {
+        self.io.ready_shared(Direction::Write).await.map(drop)
+    }
+
+    /// Reads into `buf` without waiting. `Ok(0)` is EOF.
+    ///
+    /// # Errors
+    /// `WouldBlock` if no data is there (the read readiness is then cleared, so
+    /// [`readable`](Self::readable) waits for the next event); otherwise as
+    /// [`read`](Self::read).
+    ///
+    /// # Examples
+    ///
+    /// See [`readable`](Self::readable).
+    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io
-            .async_io_stream(Direction::Write, buf.len(), |mut socket| socket.write(buf))
+            .try_io(Direction::Read, |mut socket| socket.read(buf))
+    }
+
+    /// Writes some of `buf` without waiting.
+    ///
+    /// # Errors
+    /// `WouldBlock` if the send buffer is full (the write readiness is then cleared, so
+    /// [`writable`](Self::writable) waits for the next event); otherwise as
+    /// [`write`](Self::write).
+    ///
+    /// # Examples
+    ///
+    /// See [`writable`](Self::writable).
+    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.io
+            .try_io(Direction::Write, |mut socket| socket.write(buf))
+    }
+
+    /// Reads into `buf` without consuming: the next read returns the same bytes. Waits until
+    /// some data (or EOF) is there.
+    ///
+    /// # Errors
+    /// As [`read`](Self::read).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use tourbillon::net::{TcpListener, TcpStream};
+    /// # tourbillon::block_on(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    /// let (mut server, _) = listener.accept().await?;
+    /// client.write_all(b"x").await?;
+    ///
+    /// let mut buf = [0; 1];
+    /// assert_eq!(server.peek(&mut buf).await?, 1);
+    /// assert_eq!(server.read(&mut buf).await?, 1); // still there
+    /// assert_eq!(&buf, b"x");
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io
+            .async_io_shared(Direction::Read, |socket| socket.peek(buf))
             .await
     }
 
-    pub(super) async fn write_all_shared(&self, mut buf: &[u8]) -> io::Result<()> {
-        while !buf.is_empty() {
-            match self.write_shared(buf).await? {
-                0 => return Err(io::ErrorKind::WriteZero.into()),
-                n => buf = &buf[n..],
-            }
-        }
-        Ok(())
+    /// Deregisters the stream and returns it as a standard library stream, still in
+    /// non-blocking mode.
+    ///
+    /// # Errors
+    /// Never; the `Result` mirrors tokio's signature.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// # use tourbillon::net::{TcpListener, TcpStream};
+    /// # tourbillon::block_on(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let stream = TcpStream::connect(listener.local_addr()?).await?;
+    /// let mut std_stream = stream.into_std()?;
+    /// std_stream.set_nonblocking(false)?;
+    /// std_stream.write_all(b"blocking now")?;
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub fn into_std(self) -> io::Result<std::net::TcpStream> {
+        Ok(self.io.into_inner().into())
     }
 }
 

@@ -1,0 +1,270 @@
+//! The macros the stream sockets share: `TcpStream` and `UnixStream` run the same read and
+//! write paths (the registration's stream paths), implement `futures_io` the same way, and
+//! split into the same four halves. Each macro resolves the names it uses (`io`,
+//! `SocketAddr`, `Shutdown`, `Arc`, `fmt`) where it is invoked, so a Unix half's `peer_addr`
+//! returns the Unix `SocketAddr`.
+
+/// Implements `futures_io::AsyncRead` for `$ty` through the stream that `$this => $stream` reaches
+/// (the stream itself, or the one a half points to): a `TcpStream` or a `UnixStream`.
+macro_rules! delegate_async_read {
+    ($ty:ty, $this:ident => $stream:expr) => {
+        impl futures_io::AsyncRead for $ty {
+            fn poll_read(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut [u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                let $this = &*self;
+                $stream.poll_read_shared(cx, buf)
+            }
+        }
+    };
+}
+
+/// Implements `futures_io::AsyncWrite` for `$ty` like [`delegate_async_read`]. `poll_flush` has
+/// nothing to do (no user-space buffer); `poll_close` shuts down the write side.
+macro_rules! delegate_async_write {
+    ($ty:ty, $this:ident => $stream:expr) => {
+        impl futures_io::AsyncWrite for $ty {
+            fn poll_write(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &[u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                let $this = &*self;
+                $stream.poll_write_shared(cx, buf)
+            }
+
+            fn poll_write_vectored(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                bufs: &[std::io::IoSlice<'_>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                let $this = &*self;
+                $stream.poll_write_vectored_shared(cx, bufs)
+            }
+
+            fn poll_flush(
+                self: std::pin::Pin<&mut Self>,
+                _cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                std::task::Poll::Ready(Ok(()))
+            }
+
+            fn poll_close(
+                self: std::pin::Pin<&mut Self>,
+                _cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                let $this = &*self;
+                $stream.poll_close_shared()
+            }
+        }
+    };
+}
+
+/// Defines the four halves of `$stream`: borrowed `ReadHalf`
+/// and `WriteHalf`, owned `OwnedReadHalf` and `OwnedWriteHalf`, each with the doc attributes
+/// given. A half is only a pointer to the stream plus the right to use one direction; the
+/// read and write paths are the stream's own. Each direction has one owner slot in the
+/// reactor; owning the half (or `&mut` to it) keeps each direction to one waiting task.
+/// Dropping the owned write half shuts down the write side, so the peer sees EOF even while
+/// the read half lives on.
+macro_rules! stream_halves {
+    (
+        stream: $stream:ident,
+        $(#[$read_half:meta])* ReadHalf,
+        $(#[$write_half:meta])* WriteHalf,
+        $(#[$owned_read_half:meta])* OwnedReadHalf,
+        $(#[$owned_write_half:meta])* OwnedWriteHalf,
+    ) => {
+        $(#[$read_half])*
+        pub struct ReadHalf<'a> {
+            stream: &'a $stream,
+        }
+
+        $(#[$write_half])*
+        pub struct WriteHalf<'a> {
+            stream: &'a $stream,
+        }
+
+        $(#[$owned_read_half])*
+        pub struct OwnedReadHalf {
+            stream: Arc<$stream>,
+        }
+
+        $(#[$owned_write_half])*
+        pub struct OwnedWriteHalf {
+            stream: Arc<$stream>,
+        }
+
+        impl<'a> ReadHalf<'a> {
+            pub(super) fn new(stream: &'a $stream) -> Self {
+                ReadHalf { stream }
+            }
+        }
+
+        impl<'a> WriteHalf<'a> {
+            pub(super) fn new(stream: &'a $stream) -> Self {
+                WriteHalf { stream }
+            }
+        }
+
+        impl OwnedReadHalf {
+            pub(super) fn new(stream: Arc<$stream>) -> Self {
+                OwnedReadHalf { stream }
+            }
+        }
+
+        impl OwnedWriteHalf {
+            pub(super) fn new(stream: Arc<$stream>) -> Self {
+                OwnedWriteHalf { stream }
+            }
+        }
+
+        impl ReadHalf<'_> {
+            read_half_methods!($stream);
+        }
+
+        impl OwnedReadHalf {
+            read_half_methods!($stream);
+        }
+
+        impl WriteHalf<'_> {
+            write_half_methods!($stream);
+        }
+
+        impl OwnedWriteHalf {
+            write_half_methods!($stream);
+        }
+
+        impl Drop for OwnedWriteHalf {
+            fn drop(&mut self) {
+                // The peer may already be gone (`NotConnected`): nothing is left to tell it.
+                let _ = self.stream.shutdown(Shutdown::Write);
+            }
+        }
+
+        delegate_async_read!(ReadHalf<'_>, half => half.stream);
+        delegate_async_read!(OwnedReadHalf, half => half.stream);
+        delegate_async_write!(WriteHalf<'_>, half => half.stream);
+        delegate_async_write!(OwnedWriteHalf, half => half.stream);
+
+        impl fmt::Debug for ReadHalf<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_tuple("ReadHalf").field(self.stream).finish()
+            }
+        }
+
+        impl fmt::Debug for WriteHalf<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_tuple("WriteHalf").field(self.stream).finish()
+            }
+        }
+
+        impl fmt::Debug for OwnedReadHalf {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_tuple("OwnedReadHalf").field(&self.stream).finish()
+            }
+        }
+
+        impl fmt::Debug for OwnedWriteHalf {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_tuple("OwnedWriteHalf").field(&self.stream).finish()
+            }
+        }
+    };
+}
+
+/// The inherent methods of a read half of `$stream`: the stream's, for one direction.
+macro_rules! read_half_methods {
+    ($stream:ident) => {
+        #[doc = concat!("Reads into `buf`, as [`", stringify!($stream), "::read`]: `Ok(0)` is EOF.")]
+        ///
+        /// # Errors
+        #[doc = concat!("As [`", stringify!($stream), "::read`].")]
+        ///
+        /// # Examples
+        ///
+        /// See the type's example.
+        pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.stream.read_shared(buf).await
+        }
+
+        #[doc = concat!("The address of the peer, as [`", stringify!($stream), "::peer_addr`].")]
+        ///
+        /// # Errors
+        #[doc = concat!("As [`", stringify!($stream), "::peer_addr`].")]
+        ///
+        /// # Examples
+        ///
+        /// See the type's example.
+        pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+            self.stream.peer_addr()
+        }
+
+        #[doc = concat!("The local address, as [`", stringify!($stream), "::local_addr`].")]
+        ///
+        /// # Errors
+        #[doc = concat!("As [`", stringify!($stream), "::local_addr`].")]
+        ///
+        /// # Examples
+        ///
+        /// See the type's example.
+        pub fn local_addr(&self) -> io::Result<SocketAddr> {
+            self.stream.local_addr()
+        }
+    };
+}
+
+/// The inherent methods of a write half of `$stream`: the stream's, for one direction.
+macro_rules! write_half_methods {
+    ($stream:ident) => {
+        #[doc = concat!("Writes some of `buf`, as [`", stringify!($stream), "::write`].")]
+        ///
+        /// # Errors
+        #[doc = concat!("As [`", stringify!($stream), "::write`].")]
+        ///
+        /// # Examples
+        ///
+        /// See the type's example.
+        pub async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.stream.write_shared(buf).await
+        }
+
+        #[doc = concat!("Writes all of `buf`, as [`", stringify!($stream), "::write_all`].")]
+        ///
+        /// # Errors
+        #[doc = concat!("As [`", stringify!($stream), "::write_all`].")]
+        ///
+        /// # Examples
+        ///
+        /// See the type's example.
+        pub async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+            self.stream.write_all_shared(buf).await
+        }
+
+        #[doc = concat!("Succeeds at once, as [`", stringify!($stream), "::flush`].")]
+        ///
+        /// # Errors
+        /// Never.
+        ///
+        /// # Examples
+        ///
+        /// See the type's example.
+        pub async fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+
+        /// Shuts down the stream's write side: the peer reads EOF after the data sent so far.
+        ///
+        /// # Errors
+        #[doc = concat!("As [`", stringify!($stream), "::shutdown`].")]
+        ///
+        /// # Examples
+        ///
+        /// See the type's example.
+        pub fn shutdown(&self) -> io::Result<()> {
+            self.stream.shutdown(Shutdown::Write)
+        }
+    };
+}
