@@ -85,6 +85,8 @@ enum Op {
     Abort,
     /// Abort the newest child at once and join it; it races its own body, so it is silent.
     AbortNow,
+    /// Release the newest child and drop its handle: it runs on, detached, to its end.
+    Detach,
     /// A spawned producer sends these values through a one-slot channel; this body sums them.
     Channel(Vec<u8>),
     /// Two tasks bounce a counter until this body, run beside them, is done.
@@ -133,6 +135,7 @@ impl Op {
             Op::Join => "join",
             Op::Abort => "abort",
             Op::AbortNow => "abort_now",
+            Op::Detach => "detach",
             Op::Channel(_) => "channel",
             Op::PingPong(_) => "pingpong",
             Op::BlockOn(_) => "block_on",
@@ -202,6 +205,7 @@ fn program() -> impl Strategy<Value = Program> {
         3 => Just(Op::Join),
         2 => Just(Op::Abort),
         1 => Just(Op::AbortNow),
+        1 => Just(Op::Detach),
         2 => vec(any::<u8>(), 0..4).prop_map(Op::Channel),
         1 => (1..=64u8).prop_map(Op::TcpEcho),
         1 => Just(Op::DropRuntime),
@@ -595,7 +599,7 @@ fn aborted_at_once(body: &[Op]) -> Vec<bool> {
                     racing[spawned] = true;
                 }
             }
-            Op::Join | Op::Abort => {
+            Op::Join | Op::Abort | Op::Detach => {
                 stack.pop();
             }
             _ => {}
@@ -644,6 +648,13 @@ fn run_body<R: Rt>(ctx: Ctx, path: String, body: Vec<Op>) -> BoxFuture<u64> {
                         let _ = R::join(child.task).await;
                     }
                     6
+                }
+                Op::Detach => {
+                    if let Some(child) = children.pop() {
+                        // The child still logs its own ops; the root waits for it (`Live`).
+                        let _ = child.release.send(());
+                    }
+                    14
                 }
                 Op::Channel(values) => channel::<R>(&ctx, &here, values).await,
                 Op::PingPong(body) => ping_pong::<R>(&ctx, here, body).await,
