@@ -17,8 +17,8 @@
 //! which tasks ran does not matter. Every entry must follow from the program alone:
 //!
 //! - A spawned child runs its body, says "done" and then waits for its parent's release; a
-//!   `join` releases it, an `abort` waits for "done" first. So an aborted task is always
-//!   cancelled, never a coin toss between cancelled and completed.
+//!   `join` or a `detach` releases it, an `abort` waits for "done" first. So an aborted task is
+//!   always cancelled, never a coin toss between cancelled and completed.
 //! - `abort_now` aborts at once, racing the child: nothing it or its subtree does is logged,
 //!   and its join is only required to return. The body of a timeout that must expire is silent
 //!   in the same way, since the timer may cut it anywhere.
