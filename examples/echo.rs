@@ -15,12 +15,15 @@ use std::io;
 
 use tourbillon::net::{TcpListener, TcpStream};
 
+use args::Args;
+
 fn main() -> io::Result<()> {
     tourbillon_runtime::main("echo", run)
 }
 
-/// Accepts connections forever, echoing each one on its own task.
-pub async fn run(listener: TcpListener) -> io::Result<()> {
+/// Accepts connections forever, echoing each one on its own task (the timeouts of the command
+/// line are the HTTP server's; an echo connection may stay open as long as its peer wishes).
+pub async fn run(listener: TcpListener, _: Args) -> io::Result<()> {
     tourbillon_runtime::accept_forever(listener, |stream, peer| async move {
         if let Err(error) = echo(stream).await {
             eprintln!("{peer}: {error}");

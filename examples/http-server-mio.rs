@@ -2,8 +2,8 @@
 //! slot vector of connections, with no tasks, wakers or queues. It makes the same syscalls per
 //! request that a runtime must (read, write, read until `WouldBlock`, `epoll_wait`), so it is the
 //! ceiling for one core that `scripts/wrk-compare.sh` measures the runtimes against. It shares
-//! the HTTP module and the command line; `--threads` and `--current-thread` are accepted and
-//! ignored (it is always one thread).
+//! the HTTP module and the command line; `--threads`, `--current-thread` and the timeouts are
+//! accepted and ignored (it is always one thread).
 //!
 //! Edge triggering (mio's contract): an event says readiness *changed*, so each connection reads
 //! until `WouldBlock` and writes until its output is gone or `WouldBlock`; the next event comes
@@ -32,7 +32,7 @@ fn main() -> io::Result<()> {
     std_listener.set_nonblocking(true)?;
     let listener = TcpListener::from_std(std_listener);
     println!(
-        "http-server-mio listening on {} (one thread; {:?} and events per tick {:?} ignored)",
+        "http-server-mio listening on {} (one thread; {:?}, events per tick {:?} and the timeouts ignored)",
         listener.local_addr()?,
         args.flavor,
         args.events_per_tick

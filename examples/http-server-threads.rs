@@ -1,6 +1,7 @@
 //! The thread-per-connection twin of `http-server`: std's blocking sockets and one OS thread per
-//! connection, no runtime at all. It shares the HTTP module and the command line; `--threads` and
-//! `--current-thread` are accepted for uniformity and ignored (there is one thread per connection).
+//! connection, no runtime at all. It shares the HTTP module and the command line; `--threads`,
+//! `--current-thread` and the timeouts are accepted for uniformity and ignored (there is one
+//! thread per connection).
 //!
 //! ```text
 //! cargo run --release --example http-server-threads -- [ADDR]
@@ -19,7 +20,7 @@ fn main() -> io::Result<()> {
     let args = args::Args::from_env();
     let listener = TcpListener::bind(&args.addr)?;
     println!(
-        "http-server-threads listening on {} (one thread per connection; {:?} and events per tick {:?} ignored)",
+        "http-server-threads listening on {} (one thread per connection; {:?}, events per tick {:?} and the timeouts ignored)",
         listener.local_addr()?,
         args.flavor,
         args.events_per_tick

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release --example http-server-tokio -- [ADDR] [--threads N | --current-thread]
-//!     [--events-per-tick N]
+//!     [--events-per-tick N] [--header-timeout SECS (10)] [--idle-timeout SECS (60)]
 //! ```
 
 #[path = "support/args.rs"]
@@ -15,10 +15,13 @@ mod http;
 #[path = "support/tokio_runtime.rs"]
 pub mod tokio_runtime;
 
+use std::future::Future;
 use std::io;
+use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tourbillon::net::AcceptBackoff;
 
 fn main() -> io::Result<()> {
     let args = args::Args::from_env();
@@ -30,20 +33,34 @@ fn main() -> io::Result<()> {
             listener.local_addr()?,
             args.flavor
         );
-        run(listener).await
+        run(listener, args).await
     })
 }
 
-/// Accepts connections forever, serving each one on its own task.
-pub async fn run(listener: TcpListener) -> io::Result<()> {
+/// Accepts connections forever, serving each one on its own task with the command line's
+/// header and idle timeouts. Accept errors are handled as in the tourbillon server (the same
+/// [`AcceptBackoff`] decisions, tokio's sleep).
+pub async fn run(listener: TcpListener, args: args::Args) -> io::Result<()> {
+    let timeouts = connection::Timeouts {
+        header: args.header_timeout,
+        idle: args.idle_timeout,
+    };
+    let mut backoff = AcceptBackoff::new();
     loop {
         match listener.accept().await {
             Ok((stream, _)) => {
-                tokio::spawn(connection::serve(stream));
+                backoff.succeeded();
+                tokio::spawn(connection::serve(stream, timeouts));
             }
-            // Out of file descriptors, or a connection reset before we took it: the listener is
-            // still fine.
-            Err(error) => eprintln!("accept: {error}"),
+            Err(error) => {
+                let delay = backoff.failed(&error);
+                if let Some(count) = backoff.take_report(Instant::now()) {
+                    eprintln!("accept: {error} ({count} errors in the last second or more)");
+                }
+                if !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
+                }
+            }
         }
     }
 }
@@ -59,5 +76,9 @@ impl connection::Connection for TcpStream {
 
     fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
         TcpStream::set_nodelay(self, nodelay)
+    }
+
+    async fn timeout<F: Future + Send>(limit: Duration, future: F) -> Option<F::Output> {
+        tokio::time::timeout(limit, future).await.ok()
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release --example http-server -- [ADDR] [--threads N | --current-thread]
-//!     [--events-per-tick N]
+//!     [--events-per-tick N] [--header-timeout SECS (10)] [--idle-timeout SECS (60)]
 //! curl -i http://127.0.0.1:8080/json
 //! ```
 //!
@@ -21,19 +21,29 @@ mod http;
 #[path = "support/tourbillon_runtime.rs"]
 pub mod tourbillon_runtime;
 
+use std::future::Future;
 use std::io;
+use std::time::Duration;
 
 use tourbillon::net::{TcpListener, TcpStream};
+
+use args::Args;
 
 fn main() -> io::Result<()> {
     tourbillon_runtime::main("http-server", run)
 }
 
-/// Accepts connections forever, serving each one on its own task.
-pub async fn run(listener: TcpListener) -> io::Result<()> {
-    tourbillon_runtime::accept_forever(listener, |stream, _| async {
-        // The client is gone or misbehaved: nothing to tell it, and the server goes on.
-        let _ = connection::serve(stream).await;
+/// Accepts connections forever, serving each one on its own task with the command line's
+/// header and idle timeouts.
+pub async fn run(listener: TcpListener, args: Args) -> io::Result<()> {
+    let timeouts = connection::Timeouts {
+        header: args.header_timeout,
+        idle: args.idle_timeout,
+    };
+    tourbillon_runtime::accept_forever(listener, move |stream, _| async move {
+        // The client is gone, misbehaved or overstayed: nothing to tell it, and the server goes
+        // on.
+        let _ = connection::serve(stream, timeouts).await;
     })
     .await
 }
@@ -49,5 +59,9 @@ impl connection::Connection for TcpStream {
 
     fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
         TcpStream::set_nodelay(self, nodelay)
+    }
+
+    async fn timeout<F: Future + Send>(limit: Duration, future: F) -> Option<F::Output> {
+        tourbillon::time::timeout(limit, future).await.ok()
     }
 }

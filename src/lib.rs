@@ -45,3 +45,7 @@ pub mod __bench;
 
 pub use runtime::{block_on, spawn, Builder, Handle, Runtime, RuntimeMetrics, TryCurrentError};
 pub use task::{JoinError, JoinHandle};
+
+#[cfg(feature = "macros")]
+#[doc(inline)]
+pub use tourbillon_macros::{main, test};

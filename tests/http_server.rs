@@ -1,7 +1,10 @@
-//! The server examples: the shared HTTP module tested directly (it does no I/O), then every HTTP
+//! The server examples: the shared HTTP module tested directly (it does no I/O; property tests
+//! cut random pipelines and random garbage into random reads), then every HTTP
 //! server's own accept loop served in-process on 127.0.0.1:0 and driven by a blocking client —
-//! keep-alive on both paths, a pipelined pair in one write, garbage, oversized headers — and the
-//! echo example the same way.
+//! keep-alive on both paths, a pipelined pair in one write, garbage, oversized headers — the
+//! echo example the same way, and the async servers against hostile clients: header-dripping
+//! clients closed at the header timeout while a fast client is served, silent and idle
+//! connections closed, non-HTTP input answered 400.
 //!
 //! The examples are compiled in as modules (their `main`s are unused here), so the loops under
 //! test are the very ones `scripts/wrk-compare.sh` measures. Each example loads the HTTP module
@@ -39,6 +42,7 @@ use std::thread;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http::{Outcome, RequestBuffer};
+use proptest::prelude::*;
 
 const GET_PLAINTEXT: &[u8] = b"GET /plaintext HTTP/1.1\r\nHost: localhost\r\n\r\n";
 const GET_JSON: &[u8] = b"GET /json HTTP/1.1\r\nHost: localhost\r\n\r\n";
@@ -295,6 +299,140 @@ fn request_bodies_are_skipped_and_unsupported_ones_refused() {
     assert!(responses[0].0.starts_with("HTTP/1.1 400 "));
 }
 
+// === the HTTP module under random input ===
+
+/// Delivers `bytes` in reads of the sizes `reads` cycles through (each capped by the spare
+/// space), calling `respond` after each, until all is delivered or the answer is to close.
+fn feed_in_reads(
+    input: &mut RequestBuffer,
+    output: &mut Vec<u8>,
+    mut bytes: &[u8],
+    reads: &[usize],
+) -> Outcome {
+    for &read in reads.iter().cycle() {
+        let spare = input.spare_mut();
+        assert!(!spare.is_empty(), "the contract promises room to read");
+        let n = read.min(spare.len()).min(bytes.len());
+        spare[..n].copy_from_slice(&bytes[..n]);
+        input.filled_by(n);
+        bytes = &bytes[n..];
+        let outcome = http::respond(input, output);
+        if outcome == Outcome::Close || bytes.is_empty() {
+            return outcome;
+        }
+    }
+    unreachable!("`reads` is never empty")
+}
+
+/// One valid request: a path, some padding headers, maybe a body.
+fn request() -> impl Strategy<Value = Vec<u8>> {
+    (
+        prop::sample::select(vec!["/json", "/plaintext", "/missing"]),
+        prop::collection::vec("[A-Za-z0-9]{1,40}", 0..6),
+        prop::option::of("[a-z]{0,64}"),
+    )
+        .prop_map(|(path, pads, body)| {
+            let mut request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n");
+            for (i, pad) in pads.iter().enumerate() {
+                request.push_str(&format!("X-Pad-{i}: {pad}\r\n"));
+            }
+            if let Some(body) = &body {
+                request.push_str(&format!("Content-Length: {}\r\n", body.len()));
+            }
+            request.push_str("\r\n");
+            request.push_str(body.as_deref().unwrap_or(""));
+            request.into_bytes()
+        })
+}
+
+fn reads() -> impl Strategy<Value = Vec<usize>> {
+    prop::collection::vec(1..2000usize, 1..20)
+}
+
+/// The status lines and bodies of `responses`, Date aside (it may tick over).
+fn statuses_and_bodies(responses: Vec<(String, Vec<u8>)>) -> Vec<(String, Vec<u8>)> {
+    responses
+        .into_iter()
+        .map(|(head, body)| (head.lines().next().unwrap().to_string(), body))
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// However a pipeline of valid requests is cut into reads, every request is answered, in
+    /// order, exactly as when it arrives in one piece.
+    #[test]
+    fn pipelines_are_answered_the_same_however_they_are_split(
+        requests in prop::collection::vec(request(), 1..40),
+        reads in reads(),
+    ) {
+        let bytes = requests.concat();
+        let mut input = RequestBuffer::new();
+        let mut output = Vec::new();
+        prop_assert_eq!(feed_in_reads(&mut input, &mut output, &bytes, &reads), Outcome::Continue);
+        prop_assert!(input.pending().is_empty());
+        let split = statuses_and_bodies(split_responses(&output));
+        prop_assert_eq!(split.len(), requests.len());
+        let mut whole = Vec::new();
+        for request in &requests {
+            let (outcome, responses) = respond_all(request);
+            prop_assert_eq!(outcome, Outcome::Continue);
+            whole.extend(statuses_and_bodies(responses));
+        }
+        prop_assert_eq!(split, whole);
+    }
+
+    /// Random bytes, cut anywhere: never a panic; every answer is a well-formed response, and
+    /// a close comes with `Connection: close` on its last answer.
+    #[test]
+    fn garbage_never_panics_and_closes_with_an_announced_close(
+        bytes in prop::collection::vec(any::<u8>(), 0..20_000),
+        reads in reads(),
+    ) {
+        let mut input = RequestBuffer::new();
+        let mut output = Vec::new();
+        let outcome = feed_in_reads(&mut input, &mut output, &bytes, &reads);
+        let responses = split_responses(&output);
+        if outcome == Outcome::Close {
+            let (head, _) = responses.last().expect("a close is announced");
+            prop_assert_eq!(header(head, "connection"), Some("close"));
+        }
+    }
+
+    /// Input that cannot begin a request (a byte no method may start with) gets 400 and close
+    /// on the first read.
+    #[test]
+    fn input_that_is_no_request_gets_400_and_close(
+        first in prop_oneof![0u8..=8, 0x80u8..=0xff],
+        rest in prop::collection::vec(any::<u8>(), 0..100),
+        reads in reads(),
+    ) {
+        let bytes = [&[first][..], &rest].concat();
+        let mut input = RequestBuffer::new();
+        let mut output = Vec::new();
+        prop_assert_eq!(feed_in_reads(&mut input, &mut output, &bytes, &reads), Outcome::Close);
+        let responses = split_responses(&output);
+        prop_assert_eq!(responses.len(), 1);
+        prop_assert!(responses[0].0.starts_with("HTTP/1.1 400 "), "{}", responses[0].0);
+    }
+
+    /// A head that never ends gets 431 and close once it passes the limit, however it is cut.
+    #[test]
+    fn an_endless_head_gets_431_and_close(
+        pad in "[a-z]{9000,12000}",
+        reads in reads(),
+    ) {
+        let bytes = format!("GET /json HTTP/1.1\r\nX-Pad: {pad}").into_bytes();
+        let mut input = RequestBuffer::new();
+        let mut output = Vec::new();
+        prop_assert_eq!(feed_in_reads(&mut input, &mut output, &bytes, &reads), Outcome::Close);
+        let responses = split_responses(&output);
+        prop_assert_eq!(responses.len(), 1);
+        prop_assert!(responses[0].0.starts_with("HTTP/1.1 431 "), "{}", responses[0].0);
+    }
+}
+
 #[test]
 fn http_dates_are_imf_fixdates() {
     let cases: [(u64, &[u8; 29]); 4] = [
@@ -349,6 +487,11 @@ fn the_command_line_parses_address_and_runtime_shape() {
     let parsed = parse(&["--events-per-tick", "64", "--current-thread"]).unwrap();
     assert_eq!(parsed.events_per_tick, Some(64));
     assert_eq!(parsed.flavor, Flavor::CurrentThread);
+    assert_eq!(defaults.header_timeout, Duration::from_secs(10));
+    assert_eq!(defaults.idle_timeout, Duration::from_secs(60));
+    let parsed = parse(&["--header-timeout", "1", "--idle-timeout", "2.5"]).unwrap();
+    assert_eq!(parsed.header_timeout, Duration::from_secs(1));
+    assert_eq!(parsed.idle_timeout, Duration::from_millis(2500));
     for wrong in [
         &["--threads"][..],
         &["--threads", "0"],
@@ -358,6 +501,10 @@ fn the_command_line_parses_address_and_runtime_shape() {
         &["a:1", "b:2"],
         &["--events-per-tick"],
         &["--events-per-tick", "0"],
+        &["--header-timeout"],
+        &["--header-timeout", "0"],
+        &["--idle-timeout", "-1"],
+        &["--idle-timeout", "soon"],
     ] {
         assert!(parse(wrong).is_err(), "{wrong:?}");
     }
@@ -462,11 +609,17 @@ fn spawn_server(serve: impl FnOnce(mpsc::Sender<SocketAddr>) + Send + 'static) -
         .expect("the server reports its address")
 }
 
+/// The command line `words` as an example parses it (every example loads the same `args.rs`).
+fn args(words: &[&str]) -> tourbillon_server::args::Args {
+    tourbillon_server::args::Args::parse(words.iter().map(|s| s.to_string())).unwrap()
+}
+
 /// Runs an example's accept loop `run` on a tourbillon runtime made by `runtime`, listening on
-/// a free port of 127.0.0.1.
-fn spawn_on_tourbillon<Run>(
+/// a free port of 127.0.0.1, with the command line `args`.
+fn spawn_on_tourbillon<Args: Send + 'static, Run>(
     runtime: impl FnOnce() -> io::Result<tourbillon::Runtime> + Send + 'static,
-    run: fn(tourbillon::net::TcpListener) -> Run,
+    run: fn(tourbillon::net::TcpListener, Args) -> Run,
+    args: Args,
 ) -> SocketAddr
 where
     Run: Future<Output = io::Result<()>> + 'static,
@@ -477,16 +630,25 @@ where
                 .await
                 .unwrap();
             addr_tx.send(listener.local_addr().unwrap()).unwrap();
-            run(listener).await.unwrap();
+            run(listener, args).await.unwrap();
         })
     })
 }
 
-fn spawn_tourbillon_server(flavor: tourbillon_server::args::Flavor) -> SocketAddr {
+/// The tourbillon HTTP server in `flavor` with the extra command-line `flags` (timeouts).
+fn spawn_tourbillon_server_with(
+    flavor: tourbillon_server::args::Flavor,
+    flags: &[&str],
+) -> SocketAddr {
     spawn_on_tourbillon(
         move || tourbillon_server::tourbillon_runtime::build(flavor, None),
         tourbillon_server::run,
+        args(flags),
     )
+}
+
+fn spawn_tourbillon_server(flavor: tourbillon_server::args::Flavor) -> SocketAddr {
+    spawn_tourbillon_server_with(flavor, &[])
 }
 
 #[test]
@@ -521,13 +683,19 @@ fn tourbillon_serves_many_keep_alive_clients_at_once() {
 }
 
 fn spawn_tokio_server(flavor: tokio_server::args::Flavor) -> SocketAddr {
+    spawn_tokio_server_with(flavor, &[])
+}
+
+/// The tokio twin in `flavor` with the extra command-line `flags` (timeouts).
+fn spawn_tokio_server_with(flavor: tokio_server::args::Flavor, flags: &[&str]) -> SocketAddr {
+    let args = tokio_server::args::Args::parse(flags.iter().map(|s| s.to_string())).unwrap();
     spawn_server(move |addr_tx| {
         tokio_server::tokio_runtime::build(flavor, None)
             .unwrap()
             .block_on(async move {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                 addr_tx.send(listener.local_addr().unwrap()).unwrap();
-                tokio_server::run(listener).await.unwrap();
+                tokio_server::run(listener, args).await.unwrap();
             })
     })
 }
@@ -568,6 +736,7 @@ fn echo_returns_every_byte_on_concurrent_connections_in_both_flavors() {
         let addr = spawn_on_tourbillon(
             move || echo_server::tourbillon_runtime::build(flavor, None),
             echo_server::run,
+            echo_server::args::Args::parse([]).unwrap(),
         );
         let clients: Vec<_> = (0..16u8)
             .map(|seed| {
@@ -600,4 +769,129 @@ fn echo_returns_every_byte_on_concurrent_connections_in_both_flavors() {
             client.join().unwrap();
         }
     }
+}
+
+// === timeouts and hostile clients ===
+
+/// Whether the server has closed `stream`, without waiting: EOF, or a reset after it closed.
+/// Data (there should be none: the slow clients never finish a request) counts as open.
+fn closed_by_server(stream: &mut TcpStream) -> bool {
+    stream.set_nonblocking(true).unwrap();
+    let mut buf = [0; 64];
+    let closed = match stream.read(&mut buf) {
+        Ok(0) => true,
+        Ok(_) => false,
+        Err(error) => error.kind() != io::ErrorKind::WouldBlock,
+    };
+    stream.set_nonblocking(false).unwrap();
+    closed
+}
+
+/// `slow` clients that send a request line, then one header byte every 100 ms, never finishing;
+/// meanwhile one fast client makes a request every 20 ms. Every slow client must be closed by
+/// the server (within 20 s; it is told a 1 s header timeout), and every fast request answered.
+fn slow_clients_are_closed_and_fast_ones_served(addr: SocketAddr, slow: usize) {
+    let mut dripping: Vec<TcpStream> = (0..slow)
+        .map(|_| {
+            let mut stream = TcpStream::connect(addr).unwrap();
+            stream.write_all(b"GET /json HTTP/1.1\r\n").unwrap();
+            stream
+        })
+        .collect();
+    let fast = thread::spawn(move || {
+        let mut client = connect(addr);
+        let mut answered = 0;
+        for _ in 0..100 {
+            client.get_mut().write_all(GET_JSON).unwrap();
+            assert_eq!(read_response(&mut client).unwrap().1, JSON_BODY);
+            answered += 1;
+            thread::sleep(Duration::from_millis(20));
+        }
+        answered
+    });
+    let started = std::time::Instant::now();
+    let mut open = slow;
+    while open > 0 && started.elapsed() < Duration::from_secs(20) {
+        thread::sleep(Duration::from_millis(100));
+        open = 0;
+        for stream in &mut dripping {
+            if !closed_by_server(stream) {
+                // A write to a closed connection may fail: then the next read sees the close.
+                let _ = stream.write_all(b"X");
+                open += 1;
+            }
+        }
+    }
+    assert_eq!(
+        open, 0,
+        "{open} of {slow} header-dripping clients still open after 20 s"
+    );
+    assert_eq!(fast.join().unwrap(), 100, "every fast request answered");
+}
+
+#[test]
+fn tourbillon_closes_slow_clients_at_the_header_timeout_in_both_flavors() {
+    use tourbillon_server::args::Flavor;
+    for flavor in [Flavor::CurrentThread, Flavor::MultiThread { workers: 2 }] {
+        let addr = spawn_tourbillon_server_with(flavor, &["--header-timeout", "1"]);
+        slow_clients_are_closed_and_fast_ones_served(addr, 300);
+    }
+}
+
+#[test]
+fn tokio_twin_closes_slow_clients_at_the_header_timeout() {
+    let flavor = tokio_server::args::Flavor::MultiThread { workers: 2 };
+    let addr = spawn_tokio_server_with(flavor, &["--header-timeout", "1"]);
+    slow_clients_are_closed_and_fast_ones_served(addr, 300);
+}
+
+/// A connection that never sends a byte is closed at the header timeout; one that is kept alive
+/// after a request and then goes quiet, at the idle timeout; one that keeps talking, never.
+fn silent_connections_are_closed(addr: SocketAddr) {
+    let mut silent = connect(addr);
+    let mut quiet = connect(addr);
+    quiet.get_mut().write_all(GET_PLAINTEXT).unwrap();
+    assert_eq!(read_response(&mut quiet).unwrap().1, b"Hello, World!");
+    let mut chatty = connect(addr);
+    // Chat for longer than both timeouts (1 s and 2 s), a request every 100 ms.
+    for _ in 0..40 {
+        chatty.get_mut().write_all(GET_JSON).unwrap();
+        assert_eq!(read_response(&mut chatty).unwrap().1, JSON_BODY);
+        thread::sleep(Duration::from_millis(100));
+    }
+    // Both reads below end at the server's close, or fail the test at the 20 s read timeout.
+    assert!(is_closed(&mut silent), "a silent connection was kept");
+    assert!(is_closed(&mut quiet), "an idle connection was kept");
+}
+
+#[test]
+fn silent_and_idle_connections_are_closed_talking_ones_kept() {
+    use tourbillon_server::args::Flavor;
+    let flags = ["--header-timeout", "1", "--idle-timeout", "2"];
+    for flavor in [Flavor::CurrentThread, Flavor::MultiThread { workers: 2 }] {
+        silent_connections_are_closed(spawn_tourbillon_server_with(flavor, &flags));
+    }
+    let flavor = tokio_server::args::Flavor::CurrentThread;
+    silent_connections_are_closed(spawn_tokio_server_with(flavor, &flags));
+}
+
+#[test]
+fn non_http_input_gets_400_and_close() {
+    let addr = spawn_tourbillon_server(tourbillon_server::args::Flavor::MultiThread { workers: 2 });
+    let inputs: [&[u8]; 4] = [
+        // The start of a TLS ClientHello.
+        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n",
+        b"SSH-2.0-OpenSSH_9.6\r\n\r\n",
+        b"GET /json HTTP/1.1\r\nHost: a\r\nBad Header\r\n\r\n",
+        b"GET /json HTTP/1.1\r\nContent-Length: 12x\r\n\r\n",
+    ];
+    for input in inputs {
+        let mut client = connect(addr);
+        client.get_mut().write_all(input).unwrap();
+        let (head, _) = read_response(&mut client).unwrap();
+        assert!(head.starts_with("HTTP/1.1 400 "), "{input:?}: {head}");
+        assert!(is_closed(&mut client), "{input:?}");
+    }
+    // The server is still there.
+    exercise(addr);
 }

@@ -8,26 +8,8 @@ mod support;
 
 use std::os::fd::AsRawFd;
 
-use support::{current_thread, within_deadline};
+use support::{current_thread, nofile_limit, set_nofile_limit, within_deadline};
 use tourbillon::net::TcpListener;
-
-fn nofile_limit() -> libc::rlimit {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: `limit` is a valid, writable `struct rlimit`.
-    let rc = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) };
-    assert_eq!(rc, 0, "getrlimit: {}", std::io::Error::last_os_error());
-    limit
-}
-
-fn set_nofile_limit(limit: libc::rlimit) {
-    // SAFETY: `limit` is a valid `struct rlimit`; a soft limit at or below the hard one is
-    // always permitted.
-    let rc = unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) };
-    assert_eq!(rc, 0, "setrlimit: {}", std::io::Error::last_os_error());
-}
 
 #[test]
 fn accept_returns_emfile_and_the_listener_recovers() {

@@ -1,10 +1,13 @@
 //! The command line shared by the server examples:
-//! `[ADDR] [--threads N | --current-thread] [--events-per-tick N]`, ADDR defaulting to
-//! 127.0.0.1:8080, the runtime to 2 worker threads, and the I/O events a reactor turn takes to
-//! the runtime's own default (`Builder::max_io_events_per_tick` in tourbillon and tokio both).
-//! Servers with no choice of runtime (the thread-per-connection and raw-mio twins) accept the
-//! flags and say they ignore them, so one command line drives every server in
-//! `scripts/wrk-compare.sh`.
+//! `[ADDR] [--threads N | --current-thread] [--events-per-tick N] [--header-timeout SECS]
+//! [--idle-timeout SECS]`, ADDR defaulting to 127.0.0.1:8080, the runtime to 2 worker threads,
+//! the I/O events a reactor turn takes to the runtime's own default
+//! (`Builder::max_io_events_per_tick` in tourbillon and tokio both), and the timeouts of the
+//! shared connection loop (`connection.rs`) to 10 s and 60 s. Servers with no choice of runtime
+//! (the thread-per-connection and raw-mio twins) accept the flags and say they ignore them, so
+//! one command line drives every server in `scripts/wrk-compare.sh`.
+
+use std::time::Duration;
 
 /// The address every server listens on when none is given.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
@@ -12,8 +15,15 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 /// Worker threads of a multi-thread runtime when `--threads` is not given.
 pub const DEFAULT_WORKERS: usize = 2;
 
-const USAGE: &str = "usage: [ADDR] [--threads N | --current-thread] [--events-per-tick N]   \
-                     (ADDR defaults to 127.0.0.1:8080)";
+/// `--header-timeout` when not given: the time a request head may take to arrive.
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `--idle-timeout` when not given: the time a kept-alive connection may stay silent.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+const USAGE: &str = "usage: [ADDR] [--threads N | --current-thread] [--events-per-tick N] \
+                     [--header-timeout SECS] [--idle-timeout SECS]   \
+                     (ADDR defaults to 127.0.0.1:8080, the timeouts to 10 and 60 s)";
 
 /// Which runtime shape the command line asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +37,7 @@ pub enum Flavor {
     CurrentThread,
 }
 
-/// The parsed command line `[ADDR] [--threads N | --current-thread] [--events-per-tick N]`.
+/// The parsed command line (see the module docs).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Args {
     /// Where to listen.
@@ -36,6 +46,21 @@ pub struct Args {
     pub flavor: Flavor,
     /// `--events-per-tick N`: the runtime's `max_io_events_per_tick`, if given.
     pub events_per_tick: Option<usize>,
+    /// `--header-timeout SECS`: how long a request head may take to arrive.
+    pub header_timeout: Duration,
+    /// `--idle-timeout SECS`: how long a kept-alive connection may stay silent.
+    pub idle_timeout: Duration,
+}
+
+/// The value of a `--...-timeout SECS` flag: a positive number of seconds, fractions allowed.
+fn seconds(flag: &str, value: Option<String>) -> Result<Duration, String> {
+    let value = value.ok_or_else(|| format!("{flag} needs a number of seconds"))?;
+    match value.parse::<f64>().map(Duration::try_from_secs_f64) {
+        Ok(Ok(duration)) if !duration.is_zero() => Ok(duration),
+        _ => Err(format!(
+            "{flag}: `{value}` is not a positive number of seconds"
+        )),
+    }
 }
 
 impl Args {
@@ -47,9 +72,19 @@ impl Args {
         let mut addr = None;
         let mut flavor = None;
         let mut events_per_tick = None;
+        let mut header_timeout = DEFAULT_HEADER_TIMEOUT;
+        let mut idle_timeout = DEFAULT_IDLE_TIMEOUT;
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
             let chosen = match arg.as_str() {
+                "--header-timeout" => {
+                    header_timeout = seconds(&arg, args.next())?;
+                    continue;
+                }
+                "--idle-timeout" => {
+                    idle_timeout = seconds(&arg, args.next())?;
+                    continue;
+                }
                 "--events-per-tick" => {
                     let value = args.next().ok_or("--events-per-tick needs a number")?;
                     match value.parse::<usize>() {
@@ -87,6 +122,8 @@ impl Args {
                 workers: DEFAULT_WORKERS,
             }),
             events_per_tick,
+            header_timeout,
+            idle_timeout,
         })
     }
 

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 
-use tourbillon::net::{TcpListener, TcpStream};
+use tourbillon::net::{AcceptBackoff, TcpListener, TcpStream};
 
 use super::args::{Args, Flavor};
 
@@ -31,11 +31,11 @@ pub fn build(flavor: Flavor, events_per_tick: Option<usize>) -> io::Result<tourb
 }
 
 /// A server's `main`: parses the command line (`args.rs`), builds the runtime it asks for,
-/// binds ADDR, says so under `name`, and runs `serve` on the listener.
+/// binds ADDR, says so under `name`, and runs `serve` on the listener and the parsed arguments.
 ///
 /// # Errors
 /// Building the runtime or binding failed, or `serve` returned an error.
-pub fn main<Serve>(name: &str, serve: impl FnOnce(TcpListener) -> Serve) -> io::Result<()>
+pub fn main<Serve>(name: &str, serve: impl FnOnce(TcpListener, Args) -> Serve) -> io::Result<()>
 where
     Serve: Future<Output = io::Result<()>>,
 {
@@ -48,14 +48,15 @@ where
             listener.local_addr()?,
             args.flavor
         );
-        serve(listener).await
+        serve(listener, args).await
     })
 }
 
 /// Accepts connections forever, running `serve` for each one on its own task.
 ///
-/// An accept error (out of file descriptors, a connection reset before it was taken) is
-/// printed and the loop goes on: the listener is still fine.
+/// Accept errors never end the loop: [`AcceptBackoff`] retries a connection that went bad at
+/// once, sleeps (1 ms doubling to 1 s) while the process is out of descriptors or memory, and
+/// lets the loop print at most one line a second about them.
 pub async fn accept_forever<Serve>(
     listener: TcpListener,
     serve: impl Fn(TcpStream, SocketAddr) -> Serve,
@@ -63,12 +64,13 @@ pub async fn accept_forever<Serve>(
 where
     Serve: Future<Output = ()> + Send + 'static,
 {
+    let mut backoff = AcceptBackoff::new();
     loop {
-        match listener.accept().await {
-            Ok((stream, peer)) => {
-                tourbillon::spawn(serve(stream, peer));
-            }
-            Err(error) => eprintln!("accept: {error}"),
-        }
+        let (stream, peer) = backoff
+            .accept(&listener, |error, count| {
+                eprintln!("accept: {error} ({count} errors in the last second or more)")
+            })
+            .await;
+        tourbillon::spawn(serve(stream, peer));
     }
 }

@@ -66,7 +66,34 @@ pub struct AsyncFd<T: AsRawFd> {
 ///
 /// # Examples
 ///
-/// See [`AsyncFd`].
+/// ```
+/// use std::io::{ErrorKind, Write};
+/// use std::os::unix::net::UnixStream;
+/// use tourbillon::io::AsyncFd;
+///
+/// # tourbillon::block_on(async {
+/// let (a, _b) = UnixStream::pair()?;
+/// a.set_nonblocking(true)?;
+/// let a = AsyncFd::new(a)?;
+///
+/// // Fill the socket's buffer, doing the syscall by hand: on `WouldBlock`, clear the guard.
+/// let chunk = [0; 4096];
+/// let mut written = 0;
+/// loop {
+///     let mut guard = a.writable().await?;
+///     match a.get_ref().write(&chunk) {
+///         Ok(n) => written += n,
+///         Err(e) if e.kind() == ErrorKind::WouldBlock => {
+///             guard.clear_ready(); // the next `writable` waits for the peer to read
+///             break;
+///         }
+///         Err(e) => return Err(e),
+///     }
+/// }
+/// assert!(written > 0);
+/// # std::io::Result::Ok(())
+/// # }).unwrap();
+/// ```
 #[must_use = "a guard does nothing unless the syscall is tried and readiness cleared on WouldBlock"]
 pub struct AsyncFdReadyGuard<'a, T: AsRawFd> {
     async_fd: &'a AsyncFd<T>,
@@ -79,7 +106,24 @@ pub struct AsyncFdReadyGuard<'a, T: AsRawFd> {
 ///
 /// # Examples
 ///
-/// See [`AsyncFdReadyGuard::try_io`].
+/// ```
+/// use std::io::Read;
+/// use std::os::unix::net::UnixStream;
+/// use tourbillon::io::{AsyncFd, TryIoError};
+///
+/// # tourbillon::block_on(async {
+/// let (a, _b) = UnixStream::pair()?;
+/// a.set_nonblocking(true)?;
+/// let a = AsyncFd::new(a)?;
+/// let mut guard = a.readable().await?;
+/// // Nothing was written: the read would block.
+/// let result: Result<std::io::Result<usize>, TryIoError> =
+///     guard.try_io(|fd| fd.get_ref().read(&mut [0; 8]));
+/// let err = result.unwrap_err();
+/// assert_eq!(err.to_string(), "the operation would block; readiness was cleared");
+/// # std::io::Result::Ok(())
+/// # }).unwrap();
+/// ```
 #[derive(Debug)]
 pub struct TryIoError(());
 
@@ -106,7 +150,7 @@ impl<T: AsRawFd> AsyncFd<T> {
     /// let (a, _b) = std::os::unix::net::UnixStream::pair()?;
     /// a.set_nonblocking(true)?;
     /// let fd = tourbillon::io::AsyncFd::new(a)?;
-    /// fd.writable().await?; // a fresh socket has room to write
+    /// let _guard = fd.writable().await?; // a fresh socket has room to write
     /// # std::io::Result::Ok(())
     /// # }).unwrap();
     /// ```
@@ -177,7 +221,35 @@ impl<T: AsRawFd> AsyncFd<T> {
     ///
     /// # Examples
     ///
-    /// See [`AsyncFd`].
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    /// use tourbillon::io::AsyncFd;
+    ///
+    /// # tourbillon::block_on(async {
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// let a = AsyncFd::new(a)?;
+    /// let mut buf = [0; 8];
+    /// {
+    ///     // A fresh registration counts as readable; the read says there is nothing yet.
+    ///     let mut guard = a.readable().await?;
+    ///     assert!(guard.try_io(|fd| fd.get_ref().read(&mut buf)).is_err());
+    /// }
+    ///
+    /// // Another thread writes: `readable` wakes for it.
+    /// let writer = std::thread::spawn(move || b.write_all(b"ping"));
+    /// let n = loop {
+    ///     let mut guard = a.readable().await?;
+    ///     if let Ok(result) = guard.try_io(|fd| fd.get_ref().read(&mut buf)) {
+    ///         break result?;
+    ///     }
+    /// };
+    /// writer.join().unwrap()?;
+    /// assert_eq!(&buf[..n], b"ping");
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub async fn readable(&self) -> io::Result<AsyncFdReadyGuard<'_, T>> {
         self.ready(Direction::Read).await
     }
@@ -332,7 +404,7 @@ impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
     /// a.set_nonblocking(true)?;
     /// let a = tourbillon::io::AsyncFd::new(a)?;
     /// a.writable().await?.retain_ready();
-    /// a.writable().await?; // returns at once
+    /// let _guard = a.writable().await?; // returns at once
     /// # std::io::Result::Ok(())
     /// # }).unwrap();
     /// ```

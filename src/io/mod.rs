@@ -23,6 +23,8 @@
 //! - `registration`: `Registered`, a mio source tied to the reactor, and the try-the-syscall-
 //!   first loop every socket operation runs through.
 //! - `async_fd`: [`AsyncFd`], a `Registered` over any descriptor, with readiness guards.
+//! - `faults`: misbehaviour on demand (`TOURBILLON_FAULTS=spurious,late,eintr,short`): spurious,
+//!   late and interrupted polls wrapped around the mio poller, short TCP reads and writes.
 //!
 //! # What the runtime does
 //!
@@ -38,6 +40,7 @@ mod async_fd;
 mod driver;
 #[cfg(loom)]
 pub(crate) mod fake;
+pub(crate) mod faults;
 mod poller;
 mod registration;
 mod scheduled_io;

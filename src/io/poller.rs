@@ -27,6 +27,7 @@
 use std::io;
 use std::time::Duration;
 
+use super::faults::PollFaults;
 use super::scheduled_io::Ready;
 
 /// The blocking half of an event source. Owned by the driver; one thread polls at a time.
@@ -91,6 +92,8 @@ pub(crate) const DEFAULT_MAX_EVENTS_PER_TICK: usize = 64;
 pub(crate) struct MioPoller {
     poll: mio::Poll,
     events: mio::Events,
+    /// Injected misbehaviour, when `TOURBILLON_FAULTS` asks for it (`faults.rs`).
+    faults: Option<PollFaults>,
 }
 
 /// The shared half of [`MioPoller`]: a cloned `mio::Registry` (its own epoll fd, so it stays
@@ -110,6 +113,7 @@ impl MioPoller {
         let poller = MioPoller {
             poll,
             events: mio::Events::with_capacity(max_events.max(1)),
+            faults: PollFaults::from_env(),
         };
         Ok((poller, MioRegistrar { registry, waker }))
     }
@@ -121,16 +125,34 @@ impl Poller for MioPoller {
     fn poll(
         &mut self,
         timeout: Option<Duration>,
-        mut on_event: impl FnMut(usize, Ready),
+        on_event: impl FnMut(usize, Ready),
     ) -> io::Result<()> {
-        self.poll.poll(&mut self.events, timeout)?;
-        for event in self.events.iter() {
-            if event.token() != WAKE_TOKEN {
-                on_event(event.token().0, Ready::from_mio(event));
-            }
-        }
-        Ok(())
+        let Some(faults) = &mut self.faults else {
+            return wait(&mut self.poll, &mut self.events, timeout, on_event);
+        };
+        let (poll, events) = (&mut self.poll, &mut self.events);
+        faults.poll(
+            timeout,
+            |timeout, report| wait(poll, events, timeout, report),
+            on_event,
+        )
     }
+}
+
+/// One wait of a `mio::Poll`, reporting every event but the waker's.
+fn wait(
+    poll: &mut mio::Poll,
+    events: &mut mio::Events,
+    timeout: Option<Duration>,
+    mut on_event: impl FnMut(usize, Ready),
+) -> io::Result<()> {
+    poll.poll(events, timeout)?;
+    for event in events.iter() {
+        if event.token() != WAKE_TOKEN {
+            on_event(event.token().0, Ready::from_mio(event));
+        }
+    }
+    Ok(())
 }
 
 impl Registrar for MioRegistrar {

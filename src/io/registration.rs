@@ -272,18 +272,21 @@ impl<S: mio::event::Source> Registered<S>
 where
     for<'a> &'a S: Read + Write,
 {
-    /// One `read(2)` into `buf`, waiting in the read owner slot (rules 1-4).
+    /// One `read(2)` into `buf`, waiting in the read owner slot (rules 1-4). With short reads
+    /// injected (faults.rs), only part of `buf` is offered to the kernel.
     pub(crate) fn poll_read(
         &self,
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
+        let buf = super::faults::read_buf(buf);
         let len = buf.len();
         self.poll_io_stream(cx, Direction::Read, len, |mut io| io.read(buf))
     }
 
     /// One `write(2)` of `buf`, waiting in the write owner slot (rules 1-4).
     pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        let buf = super::faults::write_buf(buf);
         self.poll_io_stream(cx, Direction::Write, buf.len(), |mut io| io.write(buf))
     }
 
@@ -298,6 +301,7 @@ where
 
     /// [`poll_read`](Self::poll_read) as a future.
     pub(crate) async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        let buf = super::faults::read_buf(buf);
         let len = buf.len();
         self.async_io_stream(Direction::Read, len, |mut io| io.read(buf))
             .await
@@ -305,6 +309,7 @@ where
 
     /// [`poll_write`](Self::poll_write) as a future.
     pub(crate) async fn write(&self, buf: &[u8]) -> io::Result<usize> {
+        let buf = super::faults::write_buf(buf);
         self.async_io_stream(Direction::Write, buf.len(), |mut io| io.write(buf))
             .await
     }

@@ -64,7 +64,10 @@ macro_rules! delegate_async_write {
 
 /// Defines the four halves of `$stream`: borrowed `ReadHalf`
 /// and `WriteHalf`, owned `OwnedReadHalf` and `OwnedWriteHalf`, each with the doc attributes
-/// given. A half is only a pointer to the stream plus the right to use one direction; the
+/// given. The halves' methods take their examples from `half_example!` with the `examples`
+/// given: `setup`, hidden lines that open an async block and bind a connected pair (`stream`,
+/// the side that is split, and `peer`), and the assertions of the `peer_addr` and `local_addr`
+/// examples about a read half named `reader`. A half is only a pointer to the stream plus the right to use one direction; the
 /// read and write paths are the stream's own. Each direction has one owner slot in the
 /// reactor; owning the half (or `&mut` to it) keeps each direction to one waiting task.
 /// Dropping the owned write half shuts down the write side, so the peer sees EOF even while
@@ -72,6 +75,11 @@ macro_rules! delegate_async_write {
 macro_rules! stream_halves {
     (
         stream: $stream:ident,
+        examples: {
+            setup: $setup:literal,
+            peer_addr: $peer_addr:literal,
+            local_addr: $local_addr:literal,
+        },
         $(#[$read_half:meta])* ReadHalf,
         $(#[$write_half:meta])* WriteHalf,
         $(#[$owned_read_half:meta])* OwnedReadHalf,
@@ -122,19 +130,31 @@ macro_rules! stream_halves {
         }
 
         impl ReadHalf<'_> {
-            read_half_methods!($stream);
+            read_half_methods!(
+                $stream,
+                $setup,
+                "let (reader, _writer) = stream.split();",
+                $peer_addr,
+                $local_addr
+            );
         }
 
         impl OwnedReadHalf {
-            read_half_methods!($stream);
+            read_half_methods!(
+                $stream,
+                $setup,
+                "let (reader, _writer) = stream.into_split();",
+                $peer_addr,
+                $local_addr
+            );
         }
 
         impl WriteHalf<'_> {
-            write_half_methods!($stream);
+            write_half_methods!($stream, $setup, "let (_reader, mut writer) = stream.split();");
         }
 
         impl OwnedWriteHalf {
-            write_half_methods!($stream);
+            write_half_methods!($stream, $setup, "let (_reader, mut writer) = stream.into_split();");
         }
 
         impl Drop for OwnedWriteHalf {
@@ -175,9 +195,29 @@ macro_rules! stream_halves {
     };
 }
 
-/// The inherent methods of a read half of `$stream`: the stream's, for one direction.
+/// A runnable example for a method of a half: the hidden `$setup` (see `stream_halves!`), the
+/// split written as `$split`, then `$body`. One example serves both the borrowed and the owned
+/// halves, each with its own split.
+macro_rules! half_example {
+    ($setup:literal, $split:literal, $body:literal) => {
+        concat!(
+            "```\n",
+            $setup,
+            $split,
+            "\n",
+            $body,
+            "\n# std::io::Result::Ok(())\n",
+            "# }).unwrap();\n",
+            "```"
+        )
+    };
+}
+
+/// The inherent methods of a read half of `$stream`: the stream's, for one direction. `$split`
+/// makes the half, named `reader`, for the examples; `$peer_addr` and `$local_addr` are the
+/// bodies of the address methods' examples.
 macro_rules! read_half_methods {
-    ($stream:ident) => {
+    ($stream:ident, $setup:literal, $split:literal, $peer_addr:literal, $local_addr:literal) => {
         #[doc = concat!("Reads into `buf`, as [`", stringify!($stream), "::read`]: `Ok(0)` is EOF.")]
         ///
         /// # Errors
@@ -185,7 +225,11 @@ macro_rules! read_half_methods {
         ///
         /// # Examples
         ///
-        /// See the type's example.
+        #[doc = half_example!($setup, $split, "# let mut reader = reader;
+peer.write_all(b\"hi\").await?;
+let mut buf = [0; 2];
+let n = reader.read(&mut buf).await?;
+assert!(n > 0 && buf[..n] == b\"hi\"[..n]);")]
         pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
             self.stream.read_shared(buf).await
         }
@@ -197,7 +241,7 @@ macro_rules! read_half_methods {
         ///
         /// # Examples
         ///
-        /// See the type's example.
+        #[doc = half_example!($setup, $split, $peer_addr)]
         pub fn peer_addr(&self) -> io::Result<SocketAddr> {
             self.stream.peer_addr()
         }
@@ -209,16 +253,17 @@ macro_rules! read_half_methods {
         ///
         /// # Examples
         ///
-        /// See the type's example.
+        #[doc = half_example!($setup, $split, $local_addr)]
         pub fn local_addr(&self) -> io::Result<SocketAddr> {
             self.stream.local_addr()
         }
     };
 }
 
-/// The inherent methods of a write half of `$stream`: the stream's, for one direction.
+/// The inherent methods of a write half of `$stream`: the stream's, for one direction. `$split`
+/// makes the half, named `writer`, for the examples.
 macro_rules! write_half_methods {
-    ($stream:ident) => {
+    ($stream:ident, $setup:literal, $split:literal) => {
         #[doc = concat!("Writes some of `buf`, as [`", stringify!($stream), "::write`].")]
         ///
         /// # Errors
@@ -226,7 +271,8 @@ macro_rules! write_half_methods {
         ///
         /// # Examples
         ///
-        /// See the type's example.
+        #[doc = half_example!($setup, $split, "let n = writer.write(b\"hello\").await?;
+assert!(0 < n && n <= 5);")]
         pub async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
             self.stream.write_shared(buf).await
         }
@@ -238,7 +284,13 @@ macro_rules! write_half_methods {
         ///
         /// # Examples
         ///
-        /// See the type's example.
+        #[doc = half_example!($setup, $split, "writer.write_all(b\"hello\").await?;
+let mut buf = [0; 5];
+{
+    use futures_util::io::AsyncReadExt; // in a block: its `split` would hide the stream's
+    peer.read_exact(&mut buf).await?;
+}
+assert_eq!(&buf, b\"hello\");")]
         pub async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
             self.stream.write_all_shared(buf).await
         }
@@ -250,7 +302,8 @@ macro_rules! write_half_methods {
         ///
         /// # Examples
         ///
-        /// See the type's example.
+        #[doc = half_example!($setup, $split, "writer.write_all(b\"sent\").await?;
+writer.flush().await?; // nothing is buffered: a no-op")]
         pub async fn flush(&mut self) -> io::Result<()> {
             Ok(())
         }
@@ -262,7 +315,14 @@ macro_rules! write_half_methods {
         ///
         /// # Examples
         ///
-        /// See the type's example.
+        #[doc = half_example!($setup, $split, "writer.write_all(b\"bye\").await?;
+writer.shutdown()?;
+let mut all = Vec::new();
+{
+    use futures_util::io::AsyncReadExt; // in a block: its `split` would hide the stream's
+    peer.read_to_end(&mut all).await?;
+}
+assert_eq!(all, b\"bye\");")]
         pub fn shutdown(&self) -> io::Result<()> {
             self.stream.shutdown(Shutdown::Write)
         }

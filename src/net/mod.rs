@@ -6,6 +6,9 @@
 //! socket is non-blocking, registered with the reactor of the runtime it was created in, once,
 //! for reading and writing, edge-triggered.
 //!
+//! [`AcceptBackoff`] is the accept loop's answer to failures (back off while out of
+//! descriptors, skip a connection that went bad).
+//!
 //! # How an operation runs
 //!
 //! An operation makes its syscall first; only on `WouldBlock` does the task wait for the reactor
@@ -26,6 +29,12 @@
 //! split halves; the `poll_*` methods and the `futures_io` traits wake only the task that
 //! polled last, as everywhere in Rust's poll-based I/O.
 //!
+//! # tokio's I/O traits
+//!
+//! With the `tokio-io` feature, [`TcpStream`] and its halves also implement tokio's
+//! `AsyncRead`/`AsyncWrite` (from the `tokio` crate with no features: no tokio runtime), so
+//! tokio-util's codecs, tokio-rustls and the like work on them.
+//!
 //! # Runtime shutdown
 //!
 //! A socket that outlives its runtime fails every operation with an error saying the runtime is
@@ -36,10 +45,14 @@ use std::net::{SocketAddr, ToSocketAddrs};
 
 #[macro_use]
 mod macros;
+mod accept_backoff;
 pub mod tcp;
+#[cfg(feature = "tokio-io")]
+mod tokio_io;
 mod udp;
 pub mod unix;
 
+pub use accept_backoff::AcceptBackoff;
 pub use tcp::{TcpListener, TcpSocket, TcpStream};
 pub use udp::UdpSocket;
 pub use unix::{UnixDatagram, UnixListener, UnixStream};

@@ -69,7 +69,8 @@ pub(crate) enum Pop<T> {
 // SAFETY: the queue holds `Notified` references (Send); all shared fields are atomics, and
 // `head` is only touched by the holder of the consumer token.
 unsafe impl<S> Send for Injector<S> {}
-// SAFETY: as above.
+// SAFETY: through `&Injector` producers touch only atomics (`tail`, a node's link, `len`), and
+// `head` only by the thread holding the consumer token, which excludes every other consumer.
 unsafe impl<S> Sync for Injector<S> {}
 
 impl<S: Schedule> Injector<S> {
@@ -92,9 +93,8 @@ impl<S: Schedule> Injector<S> {
         // A consumer can take a task after its producer linked it but before that producer
         // added it to `len`, so the counter briefly wraps below zero. Report that as empty:
         // the producer's own increment (and its idle check) follows. Unclamped, `usize::MAX`
-        // reached `pop_injector_batch`'s `len / workers + 1` and overflowed (a debug-build
-        // panic with one worker). Found by loom-tests/tests/injector.rs, which asserts the
-        // bound.
+        // would reach the multi-thread scheduler's `len / workers + 1` and overflow (a
+        // debug-build panic with one worker); loom-tests/tests/injector.rs asserts the bound.
         if len > isize::MAX as usize {
             0
         } else {
@@ -226,7 +226,8 @@ impl<S: Schedule> Injector<S> {
             }
             // Re-append the stub so `head` gets a successor and can be taken.
             self.push_stub();
-            // SAFETY: as above.
+            // SAFETY: `head` is still linked (only the token holder, us, unlinks), so the task
+            // it belongs to holds its queue reference and the header is live.
             next = unsafe { head.as_ref() }.queue_next.load(Acquire);
             match NonNull::new(next) {
                 Some(n) => {

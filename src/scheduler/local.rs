@@ -12,6 +12,26 @@
 //! Indices are 32-bit and wrap; the ring is far smaller than 2^32, so comparisons with
 //! `wrapping_sub` are exact (tokio moved from 16-bit indices after an ABA bug).
 //!
+//! # Which edges the orderings carry
+//!
+//! Only the owner writes a ring's slots (a thief writes into its *own* ring), so two edges
+//! are all the protocol needs:
+//!
+//! 1. **Slot contents, owner to thief**: the owner writes a slot, then stores `tail` with
+//!    Release; a thief loads `tail` with Acquire before it reads any slot below it.
+//! 2. **Slot reuse, thief to owner**: a thief finishes reading its claimed slots, then moves
+//!    `steal` up with a Release CAS; the owner loads `head` with Acquire before it writes a
+//!    slot, and treats `steal..real` as occupied until then.
+//!
+//! The two *claiming* CASes carry no edge: the owner's in `pop` (it reads a slot it wrote
+//! itself, and no thief can claim that slot once `real` has moved past it) and a thief's
+//! claim in `steal_into` (its slot reads are ordered by edge 1, and a slot cannot be rewritten
+//! under it without `real` moving, which would have failed the CAS). Their atomicity alone
+//! gives each slot one reader, so they are `Relaxed`; tokio uses `AcqRel` on both, which costs
+//! the same on x86 and nothing is gained by it elsewhere. The loom model
+//! (loom-tests/tests/local_queue.rs) and the TSan seeded bug in scripts/sanitizers.sh check
+//! edges 1 and 2; weakening either breaks them.
+//!
 //! # Overflow
 //!
 //! When the owner pushes onto a full ring it moves half the ring plus the new task to the
@@ -56,7 +76,8 @@ pub(crate) struct Steal<S: 'static> {
 // SAFETY: slots are handed between threads only through the head/tail protocol below, and the
 // tasks they hold are `Send`.
 unsafe impl<S> Send for Inner<S> {}
-// SAFETY: as above.
+// SAFETY: through `&Inner` a thread reads or writes a slot only after claiming it with a CAS on
+// `head` (thieves) or owning it by the ring's indices (the owner, the only writer of `tail`).
 unsafe impl<S> Sync for Inner<S> {}
 
 pub(crate) fn new<S: Schedule>() -> (Local<S>, Steal<S>) {
@@ -185,8 +206,9 @@ impl<S: Schedule> Local<S> {
 
     /// Pops the oldest task.
     pub(crate) fn pop(&mut self) -> Option<Notified<S>> {
-        // Acquire: pairs with the thieves' CAS on `head` (as in `push_back_or_overflow`).
-        let mut head = self.inner.head.load(Acquire);
+        // Relaxed: the claim carries no edge (module docs); the CAS below retries from the
+        // value it finds.
+        let mut head = self.inner.head.load(Relaxed);
         let index = loop {
             let (steal, real) = unpack(head);
             if real == self.inner.owner_tail() {
@@ -199,12 +221,12 @@ impl<S: Schedule> Local<S> {
             } else {
                 pack(steal, next_real)
             };
-            // AcqRel: Acquire as above; Release orders our claim before any later push that
-            // reuses the slot (pairs with the thieves' Acquire of `head`).
+            // Relaxed: a claim, ordered by its atomicity alone: we read a slot we wrote, and no
+            // thief can claim it once `real` has moved past it (module docs).
             match self
                 .inner
                 .head
-                .compare_exchange(head, next, AcqRel, Acquire)
+                .compare_exchange(head, next, Relaxed, Relaxed)
             {
                 Ok(_) => break real,
                 Err(actual) => head = actual,
@@ -259,8 +281,9 @@ impl<S: Schedule> Steal<S> {
     }
 
     fn steal_into_inner(&self, dst: &mut Local<S>, dst_tail: u32) -> u32 {
-        // Acquire: pairs with the owner's and other thieves' CAS on `head`.
-        let mut prev = self.inner.head.load(Acquire);
+        // Relaxed: it only decides whether and what to claim; the claiming CAS validates it
+        // (module docs).
+        let mut prev = self.inner.head.load(Relaxed);
         let (first, n) = loop {
             let (steal, real) = unpack(prev);
             if steal != real {
@@ -276,11 +299,13 @@ impl<S: Schedule> Steal<S> {
                 return 0;
             }
             let next = pack(steal, real.wrapping_add(n));
-            // AcqRel: claims `real..real + n` for reading; see the module docs.
+            // Relaxed: claims `real..real + n` for reading. The slots' contents are ordered by
+            // the Acquire load of `tail` above (edge 1), and they cannot be rewritten without
+            // `real` moving, which would fail this CAS (module docs).
             match self
                 .inner
                 .head
-                .compare_exchange(prev, next, AcqRel, Acquire)
+                .compare_exchange(prev, next, Relaxed, Relaxed)
             {
                 Ok(_) => break (real, n),
                 Err(actual) => prev = actual,
@@ -326,3 +351,7 @@ impl<S> Clone for Steal<S> {
         }
     }
 }
+
+#[cfg(all(test, not(loom)))]
+#[path = "queue_proptests.rs"]
+mod proptests;

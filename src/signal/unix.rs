@@ -207,7 +207,20 @@ impl Signal {
     ///
     /// # Examples
     ///
-    /// See [`Signal`].
+    /// ```
+    /// use tourbillon::signal::unix::{signal, SignalKind};
+    ///
+    /// # tourbillon::block_on(async {
+    /// // Two listeners of one signal: both hear it.
+    /// let mut first = signal(SignalKind::user_defined1())?;
+    /// let mut second = signal(SignalKind::user_defined1())?;
+    /// // SAFETY (of the example): raising a signal has no memory-safety preconditions.
+    /// unsafe { libc::raise(libc::SIGUSR1) };
+    /// assert_eq!(first.recv().await, Some(()));
+    /// assert_eq!(second.recv().await, Some(()));
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub async fn recv(&mut self) -> Option<()> {
         poll_fn(|cx| self.poll_recv(cx)).await
     }

@@ -69,7 +69,8 @@ impl<F: Future, S: Schedule> Harness<F, S> {
                 self.cell().scheduler.yield_now(task);
             }
             PollFuture::Complete => self.complete(),
-            PollFuture::Dealloc => self.raw().dealloc(),
+            // SAFETY: the transition dropped the last reference.
+            PollFuture::Dealloc => unsafe { self.raw().dealloc() },
         }
     }
 
@@ -161,8 +162,8 @@ impl<F: Future, S: Schedule> Harness<F, S> {
             } else if snapshot.is_join_waker_set() {
                 // mod.rs rule 2: JOIN_WAKER and COMPLETE are set, so the slot is ours to read.
                 self.cell().join_waker.with(|slot| {
-                    // SAFETY: as above — the JoinHandle does not write the slot while
-                    // JOIN_WAKER is set.
+                    // SAFETY: mod.rs rule 2: while JOIN_WAKER is set the JoinHandle does not
+                    // write the slot, and COMPLETE makes it ours to read.
                     if let Some(waker) = unsafe { &*slot } {
                         waker.wake_by_ref();
                     }
@@ -177,7 +178,8 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         let released = self.cell().scheduler.release(self.raw());
         let refs = 1 + usize::from(released);
         if self.state().ref_dec_many(refs) {
-            self.raw().dealloc();
+            // SAFETY: those were the last references.
+            unsafe { self.raw().dealloc() };
         }
     }
 

@@ -90,12 +90,14 @@ impl TaskList {
             None => self.head = next,
         }
         if let Some(next) = next {
-            // SAFETY: as above.
+            // SAFETY: `next` is in this list, which holds a reference to it (so it is live),
+            // and its links are guarded by `&mut self`.
             unsafe { next.as_ref() }
                 .owned
                 .with_mut(|links| unsafe { (*links).prev = prev });
         }
-        // SAFETY: as above; the task is out of the list now.
+        // SAFETY: the caller's reference keeps the task live; it is out of the list now, so
+        // no other list operation reads these links.
         task.header().owned.with_mut(|links| unsafe {
             (*links).prev = None;
             (*links).next = None;
@@ -116,7 +118,8 @@ impl TaskList {
             next
         });
         if let Some(next) = next {
-            // SAFETY: as above.
+            // SAFETY: `next` is in this list, which holds a reference to it (so it is live),
+            // and its links are guarded by `&mut self`.
             unsafe { next.as_ref() }
                 .owned
                 .with_mut(|links| unsafe { (*links).prev = None });

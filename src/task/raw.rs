@@ -3,6 +3,21 @@
 //! A `RawTask` is a plain copyable pointer; it owns nothing. The handles built on it
 //! (`Task`, `Notified`, `JoinHandle`, `AbortHandle`, `Waker`) each own one reference and say
 //! so.
+//!
+//! # Safety
+//!
+//! 1. **The type's invariant**: a `RawTask` is made only by [`RawTask::new`] (which returns the
+//!    cell's first reference) or by the `unsafe` [`RawTask::from_raw`], and a `RawTask` is used
+//!    only while its user holds one of the cell's counted references (or borrows it from a
+//!    handle that does). That is what lets `header()` and the safe methods below dereference
+//!    the pointer: the cell cannot be freed while a reference is held, because it is freed only
+//!    by whoever drops the last one (`drop_reference`, the harness's `Dealloc` outcomes).
+//! 2. **The vtable matches the cell**: it is installed once, by `new`, from the same `F` and
+//!    `S` as the cell, and never changes, so each vtable function may cast the header back to
+//!    `Cell<F, S>`.
+//! 3. Methods documented as *consuming* a reference (`poll`, `schedule`, `drop_join_handle`,
+//!    `wake_by_val`, `drop_reference`) are called by the handle that owns that reference, as
+//!    its last use of it; `dealloc` is `unsafe` because it frees the cell outright.
 
 use super::core::{Cell, Header, Vtable};
 use super::harness::Harness;
@@ -20,7 +35,8 @@ pub(crate) struct RawTask {
 // SAFETY: a RawTask is a pointer to a cell whose shared parts are atomics and whose exclusive
 // parts are guarded by the state word; the future and output are `Send` (checked at spawn).
 unsafe impl Send for RawTask {}
-// SAFETY: as above: every access through `&RawTask` goes through the state protocol.
+// SAFETY: `&RawTask` gives no more than a `RawTask` (it is `Copy`), whose every access to the
+// cell goes through the atomic state word or the exclusive rights it hands out (rule 1).
 unsafe impl Sync for RawTask {}
 
 impl RawTask {
@@ -47,7 +63,8 @@ impl RawTask {
     }
 
     /// # Safety
-    /// `ptr` points to a live task header.
+    /// `ptr` is the header of a live task cell, and the caller holds one of its counted
+    /// references for as long as it uses the `RawTask` (rule 1).
     pub(crate) unsafe fn from_raw(ptr: NonNull<Header>) -> RawTask {
         RawTask { ptr }
     }
@@ -57,7 +74,7 @@ impl RawTask {
     }
 
     pub(super) fn header(&self) -> &Header {
-        // SAFETY: a RawTask is only made from a live cell, and whoever uses it holds a reference.
+        // SAFETY: rule 1: the caller holds a reference, so the cell, header first, is live.
         unsafe { self.ptr.as_ref() }
     }
 
@@ -75,20 +92,26 @@ impl RawTask {
         self.header().vtable
     }
 
-    /// Polls the task, consuming one `Notified` reference.
+    /// Polls the task, consuming one `Notified` reference (rule 3).
     pub(super) fn poll(self) {
-        // SAFETY: the vtable was made for this cell's types.
+        // SAFETY: rule 2, the vtable matches the cell; rule 1, the caller's reference keeps it
+        // live until `poll` consumes it.
         unsafe { (self.vtable().poll)(self.ptr) }
     }
 
-    /// Sends one reference, as a `Notified`, to the scheduler.
+    /// Sends one reference, as a `Notified`, to the scheduler (rule 3).
     pub(super) fn schedule(self) {
-        // SAFETY: as above.
+        // SAFETY: as in `poll`.
         unsafe { (self.vtable().schedule)(self.ptr) }
     }
 
-    pub(super) fn dealloc(self) {
-        // SAFETY: as above; callers call this only after dropping the last reference.
+    /// Frees the cell.
+    ///
+    /// # Safety
+    /// The caller has just dropped the cell's last reference (the state word said so), so no
+    /// handle, queue entry or waker can reach it any more.
+    pub(super) unsafe fn dealloc(self) {
+        // SAFETY: rule 2; the caller's contract makes us the cell's only user.
         unsafe { (self.vtable().dealloc)(self.ptr) }
     }
 
@@ -99,13 +122,15 @@ impl RawTask {
         unsafe { (self.vtable().try_read_output)(self.ptr, dst, waker) }
     }
 
+    /// The `JoinHandle` gives up its reference (rule 3).
     pub(super) fn drop_join_handle(self, output_taken: bool) {
-        // SAFETY: as above; the JoinHandle gives up its reference.
+        // SAFETY: as in `poll`; the JoinHandle's reference keeps the cell live until then.
         unsafe { (self.vtable().drop_join_handle)(self.ptr, output_taken) }
     }
 
+    /// Cancels the task at runtime shutdown; the owned list's reference stays the caller's.
     pub(super) fn shutdown(self) {
-        // SAFETY: as above.
+        // SAFETY: as in `poll`.
         unsafe { (self.vtable().shutdown)(self.ptr) }
     }
 
@@ -126,10 +151,11 @@ impl RawTask {
         }
     }
 
-    /// Drops one reference, freeing the cell if it was the last.
+    /// Drops one reference, freeing the cell if it was the last (rule 3).
     pub(super) fn drop_reference(self) {
         if self.header().state.ref_dec() {
-            self.dealloc();
+            // SAFETY: that was the last reference.
+            unsafe { self.dealloc() };
         }
     }
 }
@@ -150,16 +176,34 @@ where
     }
 }
 
+// Each vtable function below shares one contract:
+//
+// # Safety
+// `ptr` is the header of a live `Cell<F, S>` (rule 2: the vtable was built for it), and the
+// caller holds the reference the function consumes or borrows (rule 3).
+
+/// The vtable's `poll`.
+///
+/// # Safety
+/// The contract above.
 unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) {
-    // SAFETY: the vtable is only installed in a `Cell<F, S>`.
+    // SAFETY: the caller's contract: a live `Cell<F, S>`.
     unsafe { Harness::<F, S>::from_raw(ptr) }.poll();
 }
 
+/// The vtable's `schedule`.
+///
+/// # Safety
+/// The contract above.
 unsafe fn schedule<F: Future, S: Schedule>(ptr: NonNull<Header>) {
-    // SAFETY: as above.
+    // SAFETY: the caller's contract: a live `Cell<F, S>`.
     unsafe { Harness::<F, S>::from_raw(ptr) }.schedule();
 }
 
+/// The vtable's `dealloc`.
+///
+/// # Safety
+/// As above, and the last reference is gone: nothing else can reach the cell.
 unsafe fn dealloc_cell<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     let cell = ptr.as_ptr() as *mut Cell<F, S>;
     // SAFETY: the last reference is gone, so nothing else touches the cell. The stage is
@@ -174,6 +218,10 @@ unsafe fn dealloc_cell<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     }
 }
 
+/// The vtable's `try_read_output`.
+///
+/// # Safety
+/// As above, and `dst` points to a `Poll<Result<F::Output, JoinError>>`.
 unsafe fn try_read_output<F: Future, S: Schedule>(
     ptr: NonNull<Header>,
     dst: *mut (),
@@ -184,13 +232,21 @@ unsafe fn try_read_output<F: Future, S: Schedule>(
     unsafe { Harness::<F, S>::from_raw(ptr).try_read_output(&mut *dst, waker) };
 }
 
+/// The vtable's `drop_join_handle`.
+///
+/// # Safety
+/// The contract above (the JoinHandle's reference).
 unsafe fn drop_join_handle<F: Future, S: Schedule>(ptr: NonNull<Header>, output_taken: bool) {
-    // SAFETY: the vtable matches.
+    // SAFETY: the caller's contract: a live `Cell<F, S>`.
     unsafe { Harness::<F, S>::from_raw(ptr) }.drop_join_handle(output_taken);
 }
 
+/// The vtable's `shutdown`.
+///
+/// # Safety
+/// The contract above (the owned list's reference).
 unsafe fn shutdown<F: Future, S: Schedule>(ptr: NonNull<Header>) {
-    // SAFETY: the vtable matches.
+    // SAFETY: the caller's contract: a live `Cell<F, S>`.
     unsafe { Harness::<F, S>::from_raw(ptr) }.shutdown();
 }
 
@@ -203,7 +259,8 @@ impl RawTask {
         match self.header().state.transition_to_notified_by_val() {
             Submit => self.schedule(),
             DoNothing => {}
-            Dealloc => self.dealloc(),
+            // SAFETY: the transition dropped the last reference.
+            Dealloc => unsafe { self.dealloc() },
         }
     }
 

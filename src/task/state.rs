@@ -32,7 +32,7 @@
 //! which already orders it); the last decrement is `AcqRel` so the freeing thread sees every
 //! other owner's writes.
 
-use crate::loom::sync::atomic::{AtomicUsize, Ordering::*};
+use crate::loom::sync::atomic::{fence, AtomicUsize, Ordering::*};
 use std::fmt;
 
 /// The task is being polled (or cancelled) by the thread that set it. Exclusive access to the
@@ -360,8 +360,8 @@ impl State {
             }
             // Only now may JOIN_WAKER be asserted: once COMPLETE is set the completer clears it
             // (`unset_join_waker_after_complete`), possibly between our caller's load and this
-            // CAS. Found by loom-tests/tests/task.rs `join_waker_vs_completion`, which then
-            // panicked here; it stays as the guard.
+            // CAS; loom-tests/tests/task.rs `join_waker_vs_completion` covers that race, and
+            // this assertion is its guard.
             assert!(curr.is_join_waker_set());
             let mut next = curr;
             next.unset_join_waker();
@@ -395,14 +395,21 @@ impl State {
 
     /// Drops `n` references at once; `true` if they were the last.
     pub(super) fn ref_dec_many(&self, n: usize) -> bool {
-        // AcqRel: Release hands our writes to whoever frees; Acquire on the last decrement
-        // makes every other owner's writes visible before the free.
-        let prev = Snapshot(self.val.fetch_sub(n * REF_ONE, AcqRel));
+        // Release: hands our writes to whoever drops the last reference (pairs with the Acquire
+        // fence below, on that thread). Only the last decrement needs Acquire, so it pays for
+        // it alone, as `Arc`'s drop does.
+        let prev = Snapshot(self.val.fetch_sub(n * REF_ONE, Release));
         assert!(
             prev.ref_count() >= n,
             "task reference count underflow: {prev:?}"
         );
-        prev.ref_count() == n
+        let last = prev.ref_count() == n;
+        if last {
+            // Acquire: pairs with every other owner's Release decrement, so their writes to
+            // the cell happen before the caller frees it.
+            fence(Acquire);
+        }
+        last
     }
 }
 

@@ -42,27 +42,51 @@ static WAKER_VTABLE: RawWakerVTable =
 /// # Safety
 /// `ptr` is a task header kept alive by the waker that is being used.
 unsafe fn task(ptr: *const ()) -> RawTask {
-    // SAFETY: wakers are only made from live headers (non-null) by `waker_ref` and `clone`.
+    // SAFETY: wakers are only made from live headers (non-null) by `waker_ref` and `clone`,
+    // and the waker in use holds a reference (raw.rs rule 1).
     unsafe { RawTask::from_raw(NonNull::new_unchecked(ptr as *mut Header)) }
 }
 
+// The four `RawWakerVTable` functions share the contract std gives them:
+//
+// # Safety
+// `ptr` is the data pointer of a waker made by this module, which owns one counted reference
+// to the task (`waker_ref`'s borrowed waker borrows the caller's): the task is live for the
+// call.
+
+/// `RawWakerVTable::clone`: one more reference for the new waker.
+///
+/// # Safety
+/// The contract above.
 unsafe fn clone_waker(ptr: *const ()) -> RawWaker {
-    // SAFETY: the waker being cloned keeps the task alive.
+    // SAFETY: the waker being cloned keeps the task alive while we count the new reference.
     unsafe { task(ptr) }.ref_inc();
     RawWaker::new(ptr, &WAKER_VTABLE)
 }
 
+/// `RawWakerVTable::wake`: the waker's reference goes with the wake.
+///
+/// # Safety
+/// The contract above.
 unsafe fn wake_by_val(ptr: *const ()) {
-    // SAFETY: this waker owns one reference, which `wake` consumes.
+    // SAFETY: this waker owns one reference, which `wake_by_val` consumes (raw.rs rule 3).
     unsafe { task(ptr) }.wake_by_val();
 }
 
+/// `RawWakerVTable::wake_by_ref`.
+///
+/// # Safety
+/// The contract above.
 unsafe fn wake_by_ref(ptr: *const ()) {
-    // SAFETY: the waker is alive for the call.
+    // SAFETY: the waker, alive for the call, holds the reference the wake borrows.
     unsafe { task(ptr) }.wake_by_ref();
 }
 
+/// `RawWakerVTable::drop`.
+///
+/// # Safety
+/// The contract above.
 unsafe fn drop_waker(ptr: *const ()) {
-    // SAFETY: this waker owns one reference, which it gives up.
+    // SAFETY: this waker owns one reference, which it gives up (raw.rs rule 3).
     unsafe { task(ptr) }.drop_reference();
 }

@@ -36,6 +36,8 @@ mod wheel;
 
 #[cfg(all(test, not(loom)))]
 mod tests;
+#[cfg(all(test, not(loom)))]
+mod wheel_proptests;
 
 use std::time::{Duration, Instant};
 

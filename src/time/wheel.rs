@@ -176,7 +176,8 @@ impl Wheel {
             // SAFETY: every linked entry is alive (entry rule 5) and `&mut self` means the
             // caller holds the lock.
             if let Some(entry) = unsafe { self.pending.pop_front() } {
-                // SAFETY: as above; `entry` is now linked nowhere.
+                // SAFETY: entry rule 5: it was linked until this pop, so it is alive, and being
+                // linked nowhere now, only we (holding the lock) can reach it.
                 if unsafe { entry.as_ref() }.when() <= now {
                     return Some(entry);
                 }
@@ -233,8 +234,12 @@ impl Wheel {
                 .next_occupied(level, self.elapsed)
                 .map(|(deadline, slot)| (deadline, Source::Slot { level, slot }))
         });
-        let overflow = (!self.overflow.is_empty())
-            .then(|| (self.overflow_earliest - RANGE + 1, Source::Overflow));
+        // The overflow's bound may be stale (a cancel leaves it) and name a tick `elapsed` has
+        // passed: the list is then due at `elapsed` itself, never before it (rule 3).
+        let overflow = (!self.overflow.is_empty()).then(|| {
+            let due = (self.overflow_earliest - RANGE + 1).max(self.elapsed);
+            (due, Source::Overflow)
+        });
         match (wheel, overflow) {
             (Some(w), Some(o)) => Some(if o.0 < w.0 { o } else { w }),
             (w, o) => w.or(o),

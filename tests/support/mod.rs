@@ -62,6 +62,27 @@ pub fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd").unwrap().count()
 }
 
+/// The process's descriptor limit (`RLIMIT_NOFILE`): soft and hard.
+pub fn nofile_limit() -> libc::rlimit {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `limit` is a valid, writable `struct rlimit`.
+    let rc = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) };
+    assert_eq!(rc, 0, "getrlimit: {}", std::io::Error::last_os_error());
+    limit
+}
+
+/// Sets the process's descriptor limit. Lowering it affects every thread: a test that does so
+/// runs alone in its binary, or serialised with every test that opens descriptors.
+pub fn set_nofile_limit(limit: libc::rlimit) {
+    // SAFETY: `limit` is a valid `struct rlimit`; a soft limit at or below the hard one is
+    // always permitted.
+    let rc = unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) };
+    assert_eq!(rc, 0, "setrlimit: {}", std::io::Error::last_os_error());
+}
+
 /// The most CPU an idle runtime may use in one second, in clock ticks: a spinning worker burns
 /// ~100 ticks a second and a sleeping runtime close to none; the bound is far from both so that
 /// a noisy machine cannot flip the verdict.
@@ -172,4 +193,26 @@ pub fn pending_counted(drops: &Arc<AtomicUsize>) -> impl Future<Output = ()> + S
         let _counter = counter;
         std::future::pending::<()>().await;
     }
+}
+
+/// Runs `body` on a runtime of each of [`every_flavor`], each under the [`watchdog`] as the
+/// scenario "`test` on `flavor`"; `body` gets the flavor's name for its messages.
+pub fn block_on_every_flavor<F>(test: &str, body: fn(&'static str) -> F)
+where
+    F: std::future::Future<Output = ()> + 'static,
+{
+    for (flavor, rt) in every_flavor() {
+        watchdog(&format!("{test} on {flavor}"), move || {
+            rt.block_on(body(flavor))
+        });
+    }
+}
+
+/// Fails unless the calling thread is outside any tokio runtime: tokio's types that tourbillon
+/// runs (its sync types, its I/O traits) must not be leaning on one.
+pub fn assert_no_tokio_runtime(context: &str) {
+    assert!(
+        tokio::runtime::Handle::try_current().is_err(),
+        "{context}: a tokio runtime is running"
+    );
 }

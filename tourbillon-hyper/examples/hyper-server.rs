@@ -29,7 +29,9 @@ use tourbillon::net::TcpListener;
 use tourbillon_hyper::{TourbillonExecutor, TourbillonIo, TourbillonTimer};
 
 fn main() -> io::Result<()> {
-    tourbillon_runtime::main("hyper-server", run)
+    // hyper keeps its own header-read timeout (30 s once a timer is set): the root servers'
+    // `--header-timeout` and `--idle-timeout` are not used here.
+    tourbillon_runtime::main("hyper-server", |listener, _| run(listener))
 }
 
 /// Accepts connections forever, serving each one (HTTP/1.1 or HTTP/2) on its own task.

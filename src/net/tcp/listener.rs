@@ -98,7 +98,8 @@ impl TcpListener {
     /// # Errors
     /// The OS error of `accept(2)`, except `ECONNABORTED`, which is retried. Under `EMFILE` /
     /// `ENFILE` the error is returned at once and the listener stays usable: back off, free
-    /// descriptors, and call `accept` again.
+    /// descriptors, and call `accept` again ([`AcceptBackoff`](crate::net::AcceptBackoff)
+    /// does that for an accept loop).
     ///
     /// # Examples
     ///

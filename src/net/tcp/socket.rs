@@ -52,7 +52,16 @@ impl TcpSocket {
     ///
     /// # Examples
     ///
-    /// See [`TcpSocket`].
+    /// ```
+    /// use tourbillon::net::TcpSocket;
+    ///
+    /// # tourbillon::block_on(async {
+    /// let socket = TcpSocket::new_v4()?;
+    /// socket.bind("127.0.0.1:0".parse().unwrap())?;
+    /// assert!(socket.local_addr()?.is_ipv4());
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub fn new_v4() -> io::Result<TcpSocket> {
         TcpSocket::new(libc::AF_INET)
     }
@@ -111,7 +120,15 @@ impl TcpSocket {
     ///
     /// # Examples
     ///
-    /// See [`set_reuseaddr`](Self::set_reuseaddr).
+    /// ```
+    /// # tourbillon::block_on(async {
+    /// let socket = tourbillon::net::TcpSocket::new_v4()?;
+    /// assert!(!socket.reuseaddr()?); // off on a new socket
+    /// socket.set_reuseaddr(true)?;
+    /// assert!(socket.reuseaddr()?);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub fn reuseaddr(&self) -> io::Result<bool> {
         Ok(self.option(libc::SO_REUSEADDR)? != 0)
     }
@@ -150,7 +167,15 @@ impl TcpSocket {
     ///
     /// # Examples
     ///
-    /// See [`set_reuseport`](Self::set_reuseport).
+    /// ```
+    /// # tourbillon::block_on(async {
+    /// let socket = tourbillon::net::TcpSocket::new_v4()?;
+    /// assert!(!socket.reuseport()?); // off on a new socket
+    /// socket.set_reuseport(true)?;
+    /// assert!(socket.reuseport()?);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub fn reuseport(&self) -> io::Result<bool> {
         Ok(self.option(libc::SO_REUSEPORT)? != 0)
     }
@@ -182,7 +207,14 @@ impl TcpSocket {
     ///
     /// # Examples
     ///
-    /// See [`set_send_buffer_size`](Self::set_send_buffer_size).
+    /// ```
+    /// # tourbillon::block_on(async {
+    /// let socket = tourbillon::net::TcpSocket::new_v4()?;
+    /// let default = socket.send_buffer_size()?; // the kernel's default (`net.ipv4.tcp_wmem`)
+    /// assert!(default > 0);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub fn send_buffer_size(&self) -> io::Result<u32> {
         Ok(self.option(libc::SO_SNDBUF)?.unsigned_abs())
     }
@@ -214,7 +246,14 @@ impl TcpSocket {
     ///
     /// # Examples
     ///
-    /// See [`set_recv_buffer_size`](Self::set_recv_buffer_size).
+    /// ```
+    /// # tourbillon::block_on(async {
+    /// let socket = tourbillon::net::TcpSocket::new_v4()?;
+    /// let default = socket.recv_buffer_size()?; // the kernel's default (`net.ipv4.tcp_rmem`)
+    /// assert!(default > 0);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub fn recv_buffer_size(&self) -> io::Result<u32> {
         Ok(self.option(libc::SO_RCVBUF)?.unsigned_abs())
     }
@@ -227,7 +266,22 @@ impl TcpSocket {
     ///
     /// # Examples
     ///
-    /// See [`TcpSocket`].
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use tourbillon::net::TcpSocket;
+    ///
+    /// # tourbillon::block_on(async {
+    /// let socket = TcpSocket::new_v4()?;
+    /// socket.bind("127.0.0.1:0".parse().unwrap())?;
+    /// let listener = socket.listen(16)?;
+    ///
+    /// // The port is taken: a second socket (without `SO_REUSEPORT`) cannot bind it.
+    /// let other = TcpSocket::new_v4()?;
+    /// let err = other.bind(listener.local_addr()?).unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::AddrInUse);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub fn bind(&self, addr: SocketAddr) -> io::Result<()> {
         let addr = SockAddr::from(addr);
         // SAFETY: `addr` points to a live sockaddr of the length passed (rule 2), on our own
@@ -271,7 +325,20 @@ impl TcpSocket {
     ///
     /// # Examples
     ///
-    /// See [`TcpSocket`].
+    /// ```
+    /// use tourbillon::net::{TcpSocket, TcpStream};
+    ///
+    /// # tourbillon::block_on(async {
+    /// let socket = TcpSocket::new_v4()?;
+    /// socket.bind("127.0.0.1:0".parse().unwrap())?;
+    /// let listener = socket.listen(1024)?;
+    ///
+    /// let client = TcpStream::connect(listener.local_addr()?).await?;
+    /// let (_server, peer) = listener.accept().await?;
+    /// assert_eq!(peer, client.local_addr()?);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub fn listen(self, backlog: u32) -> io::Result<TcpListener> {
         let backlog = libc::c_int::try_from(backlog).unwrap_or(libc::c_int::MAX);
         // SAFETY: no pointers; our own descriptor (rule 1).
@@ -289,7 +356,19 @@ impl TcpSocket {
     ///
     /// # Examples
     ///
-    /// See [`TcpSocket`].
+    /// ```
+    /// use tourbillon::net::{TcpListener, TcpSocket};
+    ///
+    /// # tourbillon::block_on(async {
+    /// let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///
+    /// let socket = TcpSocket::new_v4()?;
+    /// socket.set_recv_buffer_size(64 * 1024)?; // options go on before the connection exists
+    /// let stream = socket.connect(listener.local_addr()?).await?;
+    /// assert_eq!(stream.peer_addr()?, listener.local_addr()?);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub async fn connect(self, addr: SocketAddr) -> io::Result<TcpStream> {
         let sockaddr = SockAddr::from(addr);
         // SAFETY: `sockaddr` points to a live sockaddr of the length passed (rule 2), on our

@@ -15,6 +15,18 @@ use crate::loom::sync::Arc;
 
 stream_halves! {
     stream: TcpStream,
+    examples: {
+        setup: "# use tourbillon::net::{TcpListener, TcpStream};
+# tourbillon::block_on(async {
+# let listener = TcpListener::bind(\"127.0.0.1:0\").await?;
+# #[allow(unused_mut)]
+# let mut stream = TcpStream::connect(listener.local_addr()?).await?;
+# #[allow(unused_mut, unused_variables)]
+# let (mut peer, _) = listener.accept().await?;
+",
+        peer_addr: "assert_eq!(reader.peer_addr()?, peer.local_addr()?);",
+        local_addr: "assert_eq!(reader.local_addr()?, peer.peer_addr()?);",
+    },
     /// The reading half of a borrowed [`TcpStream`], from [`TcpStream::split`].
     ///
     /// # Examples
@@ -53,7 +65,29 @@ stream_halves! {
     ///
     /// # Examples
     ///
-    /// See [`ReadHalf`].
+    /// ```
+    /// use tourbillon::net::{TcpListener, TcpStream};
+    ///
+    /// # tourbillon::block_on(async {
+    /// let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    /// let (mut server, _) = listener.accept().await?;
+    ///
+    /// let (_reader, mut writer) = client.split();
+    /// writer.write_all(b"one-way").await?;
+    /// writer.shutdown()?; // the server reads EOF after the message
+    /// let mut buf = [0; 16];
+    /// let mut got = 0;
+    /// loop {
+    ///     match server.read(&mut buf[got..]).await? {
+    ///         0 => break,
+    ///         n => got += n,
+    ///     }
+    /// }
+    /// assert_eq!(&buf[..got], b"one-way");
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     WriteHalf,
     /// The reading half of a [`TcpStream`], from [`TcpStream::into_split`]; can move to its own task.
     ///
@@ -91,6 +125,31 @@ stream_halves! {
     ///
     /// # Examples
     ///
-    /// See [`OwnedReadHalf`].
+    /// ```
+    /// use tourbillon::net::{TcpListener, TcpStream};
+    ///
+    /// # tourbillon::block_on(async {
+    /// let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let client = TcpStream::connect(listener.local_addr()?).await?;
+    /// let (mut server, _) = listener.accept().await?;
+    ///
+    /// let (_reader, mut writer) = client.into_split();
+    /// let writing = tourbillon::spawn(async move {
+    ///     writer.write_all(b"from a task").await
+    ///     // `writer` is dropped here: the server reads EOF, though `_reader` lives on
+    /// });
+    /// writing.await.unwrap()?;
+    /// let mut buf = [0; 32];
+    /// let mut got = 0;
+    /// loop {
+    ///     match server.read(&mut buf[got..]).await? {
+    ///         0 => break,
+    ///         n => got += n,
+    ///     }
+    /// }
+    /// assert_eq!(&buf[..got], b"from a task");
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     OwnedWriteHalf,
 }

@@ -552,7 +552,31 @@ impl TcpStream {
     ///
     /// # Examples
     ///
-    /// See [`readable`](Self::readable).
+    /// ```
+    /// use std::io::ErrorKind;
+    /// # use tourbillon::net::{TcpListener, TcpStream};
+    /// # tourbillon::block_on(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let client = TcpStream::connect(listener.local_addr()?).await?;
+    /// let (server, _) = listener.accept().await?;
+    ///
+    /// let mut buf = [0; 16];
+    /// // Nothing was sent: the read would block.
+    /// let err = server.try_read(&mut buf).unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::WouldBlock);
+    ///
+    /// drop(client); // the peer closes: the next successful read is EOF
+    /// let n = loop {
+    ///     server.readable().await?;
+    ///     match server.try_read(&mut buf) {
+    ///         Err(e) if e.kind() == ErrorKind::WouldBlock => continue,
+    ///         result => break result?,
+    ///     }
+    /// };
+    /// assert_eq!(n, 0);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io
             .try_io(Direction::Read, |mut socket| socket.read(buf))
@@ -567,7 +591,28 @@ impl TcpStream {
     ///
     /// # Examples
     ///
-    /// See [`writable`](Self::writable).
+    /// ```
+    /// use std::io::ErrorKind;
+    /// # use tourbillon::net::{TcpListener, TcpStream};
+    /// # tourbillon::block_on(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let stream = TcpStream::connect(listener.local_addr()?).await?;
+    /// let (_server, _) = listener.accept().await?; // never reads
+    ///
+    /// // Write until the kernel's buffers are full: then the write would block.
+    /// let chunk = [0; 64 * 1024];
+    /// let mut sent = 0;
+    /// loop {
+    ///     match stream.try_write(&chunk) {
+    ///         Ok(n) => sent += n,
+    ///         Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+    ///         Err(e) => return Err(e),
+    ///     }
+    /// }
+    /// assert!(sent > 0);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
         self.io
             .try_io(Direction::Write, |mut socket| socket.write(buf))

@@ -76,7 +76,19 @@ impl UnixDatagram {
     ///
     /// # Examples
     ///
-    /// See [`bind`](Self::bind).
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use tourbillon::net::UnixDatagram;
+    ///
+    /// # tourbillon::block_on(async {
+    /// let socket = UnixDatagram::unbound()?;
+    /// assert!(socket.local_addr()?.is_unnamed());
+    /// // Neither bound nor connected: `send` has no destination.
+    /// let err = socket.send(b"lost").await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::NotConnected);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub fn unbound() -> io::Result<UnixDatagram> {
         UnixDatagram::register(mio::net::UnixDatagram::unbound()?)
     }
@@ -91,7 +103,22 @@ impl UnixDatagram {
     ///
     /// # Examples
     ///
-    /// See [`UnixDatagram`].
+    /// ```
+    /// use tourbillon::net::UnixDatagram;
+    ///
+    /// # tourbillon::block_on(async {
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// a.send(b"one").await?;
+    /// a.send(b"two").await?;
+    /// // Datagrams keep their boundaries.
+    /// let mut buf = [0; 16];
+    /// let n = b.recv(&mut buf).await?;
+    /// assert_eq!(&buf[..n], b"one");
+    /// let n = b.recv(&mut buf).await?;
+    /// assert_eq!(&buf[..n], b"two");
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub fn pair() -> io::Result<(UnixDatagram, UnixDatagram)> {
         let (a, b) = mio::net::UnixDatagram::pair()?;
         let a = Registered::new(a)?;
@@ -165,7 +192,14 @@ impl UnixDatagram {
     ///
     /// # Examples
     ///
-    /// See [`UnixDatagram`].
+    /// ```
+    /// # tourbillon::block_on(async {
+    /// let (a, b) = tourbillon::net::UnixDatagram::pair()?;
+    /// assert_eq!(a.send(b"ping").await?, 4); // a datagram goes whole
+    /// assert_eq!(b.recv(&mut [0; 16]).await?, 4);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
         self.io
             .async_io_shared(Direction::Write, |socket| socket.send(buf))
@@ -180,7 +214,16 @@ impl UnixDatagram {
     ///
     /// # Examples
     ///
-    /// See [`UnixDatagram`].
+    /// ```
+    /// # tourbillon::block_on(async {
+    /// let (a, b) = tourbillon::net::UnixDatagram::pair()?;
+    /// a.send(b"longer than the buffer").await?;
+    /// let mut buf = [0; 6];
+    /// assert_eq!(b.recv(&mut buf).await?, 6);
+    /// assert_eq!(&buf, b"longer"); // the rest of the datagram is gone
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io
             .async_io_shared(Direction::Read, |socket| socket.recv(buf))
@@ -194,7 +237,26 @@ impl UnixDatagram {
     ///
     /// # Examples
     ///
-    /// See [`bind`](Self::bind).
+    /// ```
+    /// use tourbillon::net::UnixDatagram;
+    ///
+    /// # tourbillon::block_on(async {
+    /// # let dir = std::env::temp_dir().join(format!("tourbillon-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("send_to.sock");
+    /// # let _ = std::fs::remove_file(&path);
+    /// let server = UnixDatagram::bind(&path)?;
+    /// // Any number of unconnected sockets may send to one bound socket.
+    /// for client in [UnixDatagram::unbound()?, UnixDatagram::unbound()?] {
+    ///     assert_eq!(client.send_to(b"hello", &path).await?, 5);
+    /// }
+    /// let mut buf = [0; 16];
+    /// assert_eq!(server.recv(&mut buf).await?, 5);
+    /// assert_eq!(server.recv(&mut buf).await?, 5);
+    /// # std::fs::remove_file(&path)?;
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub async fn send_to(&self, buf: &[u8], path: impl AsRef<Path>) -> io::Result<usize> {
         let path = path.as_ref();
         self.io
@@ -209,7 +271,32 @@ impl UnixDatagram {
     ///
     /// # Examples
     ///
-    /// See [`bind`](Self::bind).
+    /// ```
+    /// use tourbillon::net::UnixDatagram;
+    ///
+    /// # tourbillon::block_on(async {
+    /// # let dir = std::env::temp_dir().join(format!("tourbillon-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// let server_path = dir.join("recv_from-server.sock");
+    /// let client_path = dir.join("recv_from-client.sock");
+    /// # let _ = std::fs::remove_file(&server_path);
+    /// # let _ = std::fs::remove_file(&client_path);
+    /// let server = UnixDatagram::bind(&server_path)?;
+    /// let client = UnixDatagram::bind(&client_path)?;
+    /// client.send_to(b"ping", &server_path).await?;
+    ///
+    /// // A bound sender has an address to reply to.
+    /// let mut buf = [0; 16];
+    /// let (n, from) = server.recv_from(&mut buf).await?;
+    /// let from = from.as_pathname().expect("the client is bound");
+    /// assert_eq!(from, client_path.as_path());
+    /// server.send_to(&buf[..n], from).await?;
+    /// assert_eq!(client.recv(&mut buf).await?, 4);
+    /// # std::fs::remove_file(&server_path)?;
+    /// # std::fs::remove_file(&client_path)?;
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.io
             .async_io_shared(Direction::Read, |socket| socket.recv_from(buf))

@@ -58,7 +58,24 @@ impl UnixListener {
     ///
     /// # Examples
     ///
-    /// See [`UnixListener`].
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use tourbillon::net::UnixListener;
+    ///
+    /// # tourbillon::block_on(async {
+    /// # let dir = std::env::temp_dir().join(format!("tourbillon-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("bind.sock");
+    /// # let _ = std::fs::remove_file(&path);
+    /// let listener = UnixListener::bind(&path)?;
+    /// // The socket file exists now: binding the path again fails.
+    /// let err = UnixListener::bind(&path).unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::AddrInUse);
+    /// # drop(listener);
+    /// std::fs::remove_file(&path)?;
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
         Ok(UnixListener {
             io: Registered::new(mio::net::UnixListener::bind(path)?)?,
@@ -105,7 +122,23 @@ impl UnixListener {
     ///
     /// # Examples
     ///
-    /// See [`UnixListener`].
+    /// ```
+    /// use tourbillon::net::{UnixListener, UnixStream};
+    ///
+    /// # tourbillon::block_on(async {
+    /// # let dir = std::env::temp_dir().join(format!("tourbillon-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("accept.sock");
+    /// # let _ = std::fs::remove_file(&path);
+    /// let listener = UnixListener::bind(&path)?;
+    /// let _client = UnixStream::connect(&path).await?;
+    /// let (server, peer) = listener.accept().await?;
+    /// assert!(peer.is_unnamed()); // the client did not bind a path
+    /// assert_eq!(server.local_addr()?.as_pathname(), Some(path.as_path()));
+    /// # std::fs::remove_file(&path)?;
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
         let accepted = self.io.async_io_shared(Direction::Read, accept).await;
         self.register_accepted(accepted)
@@ -158,7 +191,18 @@ impl UnixListener {
     ///
     /// # Examples
     ///
-    /// See [`from_std`](Self::from_std).
+    /// ```
+    /// # tourbillon::block_on(async {
+    /// # let dir = std::env::temp_dir().join(format!("tourbillon-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("local_addr.sock");
+    /// # let _ = std::fs::remove_file(&path);
+    /// let listener = tourbillon::net::UnixListener::bind(&path)?;
+    /// assert_eq!(listener.local_addr()?.as_pathname(), Some(path.as_path()));
+    /// # std::fs::remove_file(&path)?;
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().local_addr()
     }

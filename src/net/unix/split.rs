@@ -11,6 +11,15 @@ use crate::loom::sync::Arc;
 
 stream_halves! {
     stream: UnixStream,
+    examples: {
+        setup: "# use tourbillon::net::UnixStream;
+# tourbillon::block_on(async {
+# #[allow(unused_mut, unused_variables)]
+# let (mut stream, mut peer) = UnixStream::pair()?;
+",
+        peer_addr: "assert!(reader.peer_addr()?.is_unnamed()); // a `pair` is unnamed",
+        local_addr: "assert!(reader.local_addr()?.is_unnamed()); // a `pair` is unnamed",
+    },
     /// The reading half of a borrowed [`UnixStream`], from [`UnixStream::split`].
     ///
     /// # Examples
@@ -47,7 +56,27 @@ stream_halves! {
     ///
     /// # Examples
     ///
-    /// See [`ReadHalf`].
+    /// ```
+    /// use tourbillon::net::UnixStream;
+    ///
+    /// # tourbillon::block_on(async {
+    /// let (mut client, mut server) = UnixStream::pair()?;
+    ///
+    /// let (_reader, mut writer) = client.split();
+    /// writer.write_all(b"one-way").await?;
+    /// writer.shutdown()?; // the server reads EOF after the message
+    /// let mut buf = [0; 16];
+    /// let mut got = 0;
+    /// loop {
+    ///     match server.read(&mut buf[got..]).await? {
+    ///         0 => break,
+    ///         n => got += n,
+    ///     }
+    /// }
+    /// assert_eq!(&buf[..got], b"one-way");
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     WriteHalf,
     /// The reading half of a [`UnixStream`], from [`UnixStream::into_split`]; can move to its
     /// own task.
@@ -91,6 +120,29 @@ stream_halves! {
     ///
     /// # Examples
     ///
-    /// See [`OwnedReadHalf`].
+    /// ```
+    /// use tourbillon::net::UnixStream;
+    ///
+    /// # tourbillon::block_on(async {
+    /// let (client, mut server) = UnixStream::pair()?;
+    ///
+    /// let (_reader, mut writer) = client.into_split();
+    /// let writing = tourbillon::spawn(async move {
+    ///     writer.write_all(b"from a task").await
+    ///     // `writer` is dropped here: the server reads EOF, though `_reader` lives on
+    /// });
+    /// writing.await.unwrap()?;
+    /// let mut buf = [0; 32];
+    /// let mut got = 0;
+    /// loop {
+    ///     match server.read(&mut buf[got..]).await? {
+    ///         0 => break,
+    ///         n => got += n,
+    ///     }
+    /// }
+    /// assert_eq!(&buf[..got], b"from a task");
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     OwnedWriteHalf,
 }

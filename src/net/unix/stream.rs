@@ -92,7 +92,23 @@ impl UnixStream {
     ///
     /// # Examples
     ///
-    /// See [`UnixStream`].
+    /// ```
+    /// use futures_util::io::AsyncReadExt;
+    /// use tourbillon::net::UnixStream;
+    ///
+    /// # tourbillon::block_on(async {
+    /// let (mut a, mut b) = UnixStream::pair()?;
+    /// assert!(a.peer_addr()?.is_unnamed()); // no path, nothing to clean up
+    /// a.write_all(b"ping").await?;
+    /// b.write_all(b"pong").await?;
+    /// let mut buf = [0; 4];
+    /// b.read_exact(&mut buf).await?;
+    /// assert_eq!(&buf, b"ping");
+    /// a.read_exact(&mut buf).await?;
+    /// assert_eq!(&buf, b"pong");
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
         let (a, b) = mio::net::UnixStream::pair()?;
         let a = Registered::new(a)?;
@@ -197,7 +213,22 @@ impl UnixStream {
     ///
     /// # Examples
     ///
-    /// See [`UnixStream`].
+    /// ```
+    /// use futures_util::io::AsyncReadExt;
+    /// use tourbillon::net::UnixStream;
+    ///
+    /// # tourbillon::block_on(async {
+    /// let (mut a, mut b) = UnixStream::pair()?;
+    /// // More than the socket buffers hold: `write_all` waits while the reader drains them.
+    /// let message = vec![7; 1 << 20];
+    /// let writer = tourbillon::spawn(async move { a.write_all(&message).await });
+    /// let mut received = vec![0; 1 << 20];
+    /// b.read_exact(&mut received).await?;
+    /// writer.await.unwrap()?;
+    /// assert!(received.iter().all(|&byte| byte == 7));
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         self.write_all_shared(buf).await
     }
@@ -298,7 +329,21 @@ impl UnixStream {
     ///
     /// # Examples
     ///
-    /// See [`ReadHalf`].
+    /// ```
+    /// use futures_util::future::try_join;
+    /// use tourbillon::net::UnixStream;
+    ///
+    /// # tourbillon::block_on(async {
+    /// let (mut a, mut b) = UnixStream::pair()?;
+    /// b.write_all(b"to a").await?;
+    /// // One task reads and writes at once through the borrowed halves.
+    /// let (mut reader, mut writer) = a.split();
+    /// let mut buf = [0; 4];
+    /// let (n, ()) = try_join(reader.read(&mut buf), writer.write_all(b"to b")).await?;
+    /// assert!(n > 0 && buf[..n] == b"to a"[..n]);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub fn split(&mut self) -> (ReadHalf<'_>, WriteHalf<'_>) {
         (ReadHalf::new(self), WriteHalf::new(self))
     }
@@ -308,7 +353,27 @@ impl UnixStream {
     ///
     /// # Examples
     ///
-    /// See [`OwnedReadHalf`].
+    /// ```
+    /// use futures_util::io::AsyncReadExt;
+    /// use tourbillon::net::UnixStream;
+    ///
+    /// # tourbillon::block_on(async {
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// let (mut reader, mut writer) = a.into_split();
+    /// // The halves move into a task of their own: an echo.
+    /// let echo = tourbillon::spawn(async move {
+    ///     let mut buf = [0; 4];
+    ///     reader.read_exact(&mut buf).await?;
+    ///     writer.write_all(&buf).await
+    /// });
+    /// b.write_all(b"ping").await?;
+    /// echo.await.unwrap()?;
+    /// let mut reply = [0; 4];
+    /// b.read_exact(&mut reply).await?;
+    /// assert_eq!(&reply, b"ping");
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
         let shared = Arc::new(self);
         (

@@ -1,0 +1,2 @@
+#[tourbillon::main(multi_thread)]
+async fn main() {}

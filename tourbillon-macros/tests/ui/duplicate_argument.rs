@@ -1,0 +1,2 @@
+#[tourbillon::main(flavor = "multi_thread", flavor = "current_thread")]
+async fn main() {}

@@ -1,0 +1,4 @@
+#[tourbillon::main]
+async fn main(args: Vec<String>) {
+    drop(args);
+}

@@ -1,0 +1,2 @@
+#[tourbillon::main]
+fn main() {}

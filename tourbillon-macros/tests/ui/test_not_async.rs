@@ -1,0 +1,4 @@
+#[tourbillon::test]
+fn not_async() {}
+
+fn main() {}

@@ -1,0 +1,2 @@
+#[tourbillon::main(flavor = "multi_thread", threads = 2)]
+async fn main() {}

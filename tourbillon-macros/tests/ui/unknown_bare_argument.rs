@@ -1,0 +1,4 @@
+#[tourbillon::test(start_paused)]
+async fn paused() {}
+
+fn main() {}

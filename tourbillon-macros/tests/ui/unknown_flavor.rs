@@ -1,0 +1,2 @@
+#[tourbillon::main(flavor = "single_thread")]
+async fn main() {}

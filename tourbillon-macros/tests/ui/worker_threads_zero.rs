@@ -1,0 +1,2 @@
+#[tourbillon::main(worker_threads = 0)]
+async fn main() {}
