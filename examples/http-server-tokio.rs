@@ -9,7 +9,7 @@
 #[path = "support/args.rs"]
 pub mod args;
 #[path = "support/connection.rs"]
-mod connection;
+pub mod connection;
 #[path = "support/http.rs"]
 mod http;
 #[path = "support/tokio_runtime.rs"]
@@ -37,6 +37,9 @@ fn main() -> io::Result<()> {
     })
 }
 
+/// The tokio twin's drain flag: never set.
+static NEVER_DRAINS: connection::Drain = connection::Drain::new();
+
 /// Accepts connections forever, serving each one on its own task with the command line's
 /// header and idle timeouts. Accept errors are handled as in the tourbillon server (the same
 /// [`AcceptBackoff`] decisions, tokio's sleep).
@@ -50,7 +53,12 @@ pub async fn run(listener: TcpListener, args: args::Args) -> io::Result<()> {
         match listener.accept().await {
             Ok((stream, _)) => {
                 backoff.succeeded();
-                tokio::spawn(connection::serve(stream, timeouts));
+                tokio::spawn(async move {
+                    // The same per-request bookkeeping as the tourbillon server, which drains
+                    // on a signal; this twin never does.
+                    let activity = connection::Activity::default();
+                    let _ = connection::serve(stream, timeouts, &NEVER_DRAINS, &activity).await;
+                });
             }
             Err(error) => {
                 let delay = backoff.failed(&error);

@@ -125,7 +125,7 @@ fn with_server<R: Send + 'static>(
         let _ = started.await; // sent, or dropped by a scenario that returned or panicked
         let listener = tourbillon::net::TcpListener::from_std(listener).unwrap();
         let accept_loop = tourbillon::spawn(CountPolls {
-            future: Box::pin(server::run(listener, args)),
+            future: Box::pin(server::serve_until(listener, args, std::future::pending())),
             polls: accept_polls,
         });
         let result = finished.await.unwrap();

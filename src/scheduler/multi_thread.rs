@@ -123,9 +123,7 @@ pub(crate) fn create(
 
 /// The body of worker thread `index`. Returns at shutdown, its queues drained.
 pub(crate) fn run_worker(handle: Arc<Handle>, index: usize, local: Local<Arc<Handle>>) {
-    let worker = Worker::new(handle, index, local);
-    let _entered = context::enter(&worker);
-    worker.run();
+    Worker::new(handle, index, local).entered(Worker::run);
 }
 
 // === impl Handle ===
@@ -241,8 +239,8 @@ impl SchedulerThread for Worker {
 }
 
 impl Worker {
-    /// Worker `index` of `handle`, owning `local`. `run_worker` also makes it the thread's
-    /// scheduler (context.rs), so wakes on this thread take the local paths.
+    /// Worker `index` of `handle`, owning `local`. Run it through [`Worker::entered`], so
+    /// wakes on its thread take the local paths.
     pub(crate) fn new(handle: Arc<Handle>, index: usize, local: Local<Arc<Handle>>) -> Worker {
         Worker {
             handle,
@@ -254,6 +252,13 @@ impl Worker {
             parked_in_driver: Cell::new(false),
             tick: Cell::new(0),
         }
+    }
+
+    /// Runs `f` with this worker as its thread's scheduler (context.rs): wakes and spawns on
+    /// the thread meanwhile take the worker-local paths (LIFO slot, local queue, yield list).
+    pub(crate) fn entered<R>(&self, f: impl FnOnce(&Worker) -> R) -> R {
+        let _entered = context::enter(self);
+        f(self)
     }
 
     fn shared(&self) -> &Handle {
