@@ -259,8 +259,12 @@ impl State {
                     TransitionToNotified::DoNothing
                 }
             } else {
-                // Idle: our reference becomes the queue entry's.
+                // Idle: the queue entry gets a new reference, and ours stays until the caller
+                // has finished `schedule()`: once the entry is queued, another thread may run
+                // the task to completion, and without our reference the cell (with the
+                // scheduler handle `schedule()` is still using) could be freed under us.
                 next.set_notified();
+                next.ref_inc();
                 TransitionToNotified::Submit
             };
             (action, next)
@@ -539,7 +543,7 @@ mod tests {
     }
 
     #[test]
-    fn wake_by_val_on_idle_submits_its_own_reference() {
+    fn wake_by_val_on_idle_keeps_its_reference_until_scheduled() {
         let s = State::new();
         assert_eq!(s.transition_to_running(), TransitionToRunning::Success);
         s.ref_inc(); // a waker clone
@@ -549,7 +553,9 @@ mod tests {
             s.transition_to_notified_by_val(),
             TransitionToNotified::Submit
         );
-        assert_eq!(s.load().ref_count(), 3);
+        // The queue entry's new reference, and the waker's, which `wake_by_val` drops after
+        // `schedule()` returns.
+        assert_eq!(s.load().ref_count(), 4);
     }
 
     #[test]
