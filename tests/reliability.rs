@@ -419,7 +419,14 @@ fn panics(flavor: Flavor) {
             tourbillon::task::yield_now().await;
         }
     });
-    assert_eq!(rt.metrics().num_alive_tasks(), AT_SHUTDOWN, "{flavor:?}");
+    // A task's `JoinHandle` sees it complete before the worker removes it from the owned list,
+    // so the tasks that just finished on a worker may still count for a moment.
+    let metrics = rt.metrics();
+    assert!(
+        eventually(|| metrics.num_alive_tasks() == AT_SHUTDOWN),
+        "{flavor:?}: {} alive, {AT_SHUTDOWN} expected",
+        metrics.num_alive_tasks()
+    );
     drop(rt);
     println!(
         "{flavor:?}: a panicking task, an abort and {AT_SHUTDOWN} shutdowns through a panicking \
