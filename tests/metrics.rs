@@ -295,11 +295,14 @@ fn fired_timers_are_counted() {
         let before = metrics.timers_fired_count();
         rt.block_on(async {
             for _ in 0..3 {
-                tourbillon::time::sleep(Duration::from_millis(1)).await;
+                tourbillon::time::sleep(Duration::from_millis(50)).await;
             }
         });
-        // The worker that fired the timers counts after it has woken their tasks.
-        eventually(|| metrics.timers_fired_count() - before == 3);
+        // The worker that fired the timers counts after it has woken their tasks. A sleep whose
+        // deadline had passed by its first poll (a stalled thread: valgrind, a loaded machine)
+        // completes without the wheel, so the count is at least one, not exactly three.
+        eventually(|| metrics.timers_fired_count() - before >= 1);
+        assert!(metrics.timers_fired_count() - before <= 3);
     });
 }
 
