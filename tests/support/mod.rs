@@ -216,3 +216,28 @@ pub fn assert_no_tokio_runtime(context: &str) {
         "{context}: a tokio runtime is running"
     );
 }
+
+/// Makes dropping `stream` send a reset instead of a FIN (`SO_LINGER` with a zero timeout).
+pub fn reset_on_drop(stream: &std::net::TcpStream) {
+    use std::os::fd::AsRawFd;
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: the fd is open for the call; `linger` is a valid `struct linger` of the size given.
+    let rc = unsafe {
+        libc::setsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&linger as *const libc::linger).cast(),
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(
+        rc,
+        0,
+        "setsockopt(SO_LINGER): {}",
+        std::io::Error::last_os_error()
+    );
+}
