@@ -7,6 +7,10 @@
 //! curl -i http://127.0.0.1:8080/json
 //! ```
 //!
+//! Ctrl-C or SIGTERM shuts it down gracefully and it exits 0: it stops accepting, closes the
+//! connections that have no request in hand, and gives those that do the header timeout to
+//! finish it and get their answer (tests/graceful_shutdown.rs).
+//!
 //! The server is `tourbillon_support::servers::http_server`: the HTTP code (`http`) and the
 //! connection loop (`connection`) are shared with the tokio twin (and the HTTP code with the
 //! thread-per-connection and raw-mio twins) that `scripts/wrk-compare.sh` measures this server

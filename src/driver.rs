@@ -14,7 +14,9 @@
 //!   it makes a runtime current (`runtime::context::set_current`), so no lower layer reaches up
 //!   to the runtime's `Handle` to find its driver.
 
+use crate::metrics::DriverMetrics;
 use std::cell::RefCell;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// What a lookup outside any runtime panics with (also `TryCurrentError`'s text).
@@ -32,11 +34,13 @@ pub(crate) struct Driver {
 }
 
 /// The shared half: reached from any thread through the scheduler's handle, or through
-/// [`with_current`]. Cloning it costs two reference counts.
+/// [`with_current`]. Cloning it costs three reference counts.
 #[derive(Clone)]
 pub(crate) struct DriverHandle {
     pub(crate) io: crate::io::Handle,
     pub(crate) time: crate::time::Handle,
+    /// Reactor turns and timers, written by the thread that holds the [`Driver`].
+    pub(crate) metrics: Arc<DriverMetrics>,
 }
 
 // === impl Driver ===
@@ -52,17 +56,20 @@ impl Driver {
             DriverHandle {
                 io: io_handle,
                 time,
+                metrics: Arc::default(),
             },
         ))
     }
 
     /// Blocks until I/O is ready, a timer is due, `timeout` passes, or [`DriverHandle::unpark`].
-    /// Fires what became ready. `Some(Duration::ZERO)` polls without blocking.
-    pub(crate) fn park(&mut self, handle: &DriverHandle, timeout: Option<Duration>) {
+    /// Fires what became ready. `Some(Duration::ZERO)` polls without blocking. Returns the
+    /// I/O events dispatched.
+    pub(crate) fn park(&mut self, handle: &DriverHandle, timeout: Option<Duration>) -> usize {
         if timeout == Some(Duration::ZERO) {
-            self.io.turn(timeout);
-            handle.time.process(Instant::now());
-            return;
+            let events = self.io.turn(timeout);
+            let fired = handle.time.process(Instant::now());
+            handle.metrics.turned(events, fired);
+            return events;
         }
         let timeout = match handle.time.before_park() {
             Some(deadline) => {
@@ -71,8 +78,10 @@ impl Driver {
             }
             None => timeout,
         };
-        self.io.turn(timeout);
-        handle.time.after_park(Instant::now());
+        let events = self.io.turn(timeout);
+        let fired = handle.time.after_park(Instant::now());
+        handle.metrics.turned(events, fired);
+        events
     }
 }
 

@@ -24,6 +24,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub(crate) mod loom;
+pub(crate) mod metrics;
 
 pub(crate) mod driver;
 

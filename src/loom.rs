@@ -6,6 +6,11 @@
 //!
 //! The std side mirrors loom's API where the two differ: `UnsafeCell` is accessed only through
 //! `with` / `with_mut`, which take a closure over a raw pointer, so loom can track each access.
+//!
+//! Nothing here behaves differently under loom beyond the swap of types. In particular there is
+//! no loom-only fence: loom models `SeqCst` *accesses* as `AcqRel` and only `SeqCst` *fences*
+//! as a total order, so a store-then-load ("Dekker") pair gets a real `fence(SeqCst)` on each
+//! side, in the shipped code (idle.rs, injector.rs "Closing"), and the model checks that.
 
 #[cfg(not(loom))]
 #[allow(unused_imports)] // The facade mirrors loom's API; not every item is used yet.
@@ -57,11 +62,6 @@ mod imp {
 
     /// Is this build a loom model? Capacities and spin counts shrink when it is.
     pub(crate) const IS_LOOM: bool = false;
-
-    /// See the loom side. Here every access of a store-then-load (Dekker) pair is `SeqCst`,
-    /// which already puts both in the single total order: nothing to add.
-    #[inline(always)]
-    pub(crate) fn dekker_fence() {}
 }
 
 #[cfg(loom)]
@@ -94,16 +94,6 @@ mod imp {
 
     /// Is this build a loom model? Capacities and spin counts shrink when it is.
     pub(crate) const IS_LOOM: bool = true;
-
-    /// Placed between the `SeqCst` store (or RMW) and the `SeqCst` load of a Dekker pair
-    /// ("I publish X, then look at Y" on one side, "I publish Y, then look at X" on the other).
-    /// In the C++/Rust model the `SeqCst` accesses alone forbid both sides missing each other;
-    /// loom, though, models `SeqCst` *accesses* as `AcqRel` (loom's README, "SeqCst accesses")
-    /// and only `SeqCst` *fences* as a total order, so it reports that race as possible. The
-    /// fence gives loom the order the real build already has; it costs nothing there.
-    pub(crate) fn dekker_fence() {
-        loom::sync::atomic::fence(loom::sync::atomic::Ordering::SeqCst);
-    }
 }
 
 pub(crate) use imp::*;

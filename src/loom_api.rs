@@ -6,7 +6,7 @@
 //! such module. Nothing here is a public API: it changes whenever the models do.
 
 // === task and schedulers (loom-tests/tests/{task,injector,local_queue,parker,idle,shutdown,
-// current_thread}.rs) ===
+// current_thread,worker_local}.rs) ===
 //
 // Thin wrappers: the internals are `pub(crate)` (and generic over the crate-private `Schedule`
 // trait), so each model-facing type here owns one of them and forwards to its real methods.
@@ -349,9 +349,11 @@ mod core_api {
     // === the multi-thread scheduler ===
 
     /// A multi-thread scheduler without its threads: the model runs each [`Worker`] on a loom
-    /// thread of its choosing. Workers never become the thread's `CURRENT` here (loom's
-    /// threads share one OS thread's `thread_local!`s), so every wake is a remote one: it goes
-    /// to the injector and may unpark a sleeper (idle.rs rule 1).
+    /// thread of its choosing. While a [`Worker`] method runs, that worker is its loom thread's
+    /// scheduler (the scheduler thread-local is loom's, one per model thread), as on a real
+    /// worker thread: a wake there goes to the LIFO slot, a self-wake to the yield list, a
+    /// spawn to the local queue. A wake on any other thread goes to the injector and may unpark
+    /// a sleeper (idle.rs rule 1).
     pub struct MultiThread {
         handle: Arc<multi_thread::Handle>,
         workers: Vec<Worker>,
@@ -467,13 +469,15 @@ mod core_api {
     }
 
     impl Worker {
-        /// The real worker loop (`Worker::run`): returns at shutdown, its queues drained.
+        /// The real worker loop (`Worker::run`), with the worker as this thread's scheduler
+        /// (as `run_worker` runs it): returns at shutdown, its queues drained.
         pub fn run(self) {
-            self.0.run();
+            self.0.entered(multi_thread::Worker::run);
         }
-        /// One turn of the loop: `true` if it found and ran a task.
+        /// One turn of the loop (`Worker::run_tick`), with the worker as this thread's
+        /// scheduler for the turn: `true` if it found and ran a task.
         pub fn run_tick(&self) -> bool {
-            self.0.run_tick()
+            self.0.entered(multi_thread::Worker::run_tick)
         }
     }
 }

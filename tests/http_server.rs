@@ -620,9 +620,18 @@ where
 fn spawn_tourbillon_server_with(flavor: args::Flavor, flags: &[&str]) -> SocketAddr {
     spawn_on_tourbillon(
         move || tourbillon_runtime::build(flavor, None),
-        tourbillon_server::run,
+        serve_without_signals,
         args(flags),
     )
+}
+
+/// The tourbillon server's loop, with no signal handler installed in the test process
+/// (`run` stops on SIGINT or SIGTERM; tests/graceful_shutdown.rs tests that).
+fn serve_without_signals(
+    listener: tourbillon::net::TcpListener,
+    args: args::Args,
+) -> impl Future<Output = io::Result<()>> {
+    tourbillon_server::serve_until(listener, args, std::future::pending())
 }
 
 fn spawn_tourbillon_server(flavor: args::Flavor) -> SocketAddr {

@@ -501,3 +501,25 @@ fn a_yielding_task_waits_at_most_the_contracts_bound() {
         }
     });
 }
+
+#[test]
+fn shutdown_background_from_inside_a_runtime_returns_and_cancels_the_tasks() {
+    watchdog("shutdown_background inside block_on", || {
+        let outer = support::current_thread();
+        for (flavor, rt) in every_flavor() {
+            let drops = Arc::new(AtomicUsize::new(0));
+            rt.spawn(support::pending_counted(&drops));
+            // A blocking call that never returns on its own: shutdown_background must not
+            // wait for it.
+            let (_release, stuck) = std::sync::mpsc::channel::<()>();
+            let _call = rt.spawn_blocking(move || stuck.recv());
+            // Inside a runtime, where a drop would panic.
+            outer.block_on(async { rt.shutdown_background() });
+            assert_eq!(
+                drops.load(SeqCst),
+                1,
+                "{flavor}: the pending task was not dropped"
+            );
+        }
+    });
+}

@@ -111,7 +111,7 @@ fn http_requests(rt: &tourbillon::Runtime) {
         .unwrap();
     let addr = listener.local_addr().unwrap();
     let args = Args::parse([]).unwrap();
-    let serving = rt.spawn(server::run(listener, args));
+    let serving = rt.spawn(server::serve_until(listener, args, std::future::pending()));
     let client = std::thread::spawn(move || {
         let mut stream = std::net::TcpStream::connect(addr).unwrap();
         stream

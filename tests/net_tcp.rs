@@ -211,30 +211,9 @@ fn accept_keeps_working_after_a_peer_resets() {
     });
 }
 
-/// Closes `stream` with an RST instead of a FIN (`SO_LINGER` with a zero timeout).
+/// Closes `stream` with an RST instead of a FIN.
 fn reset(stream: std::net::TcpStream) {
-    use std::os::fd::AsRawFd;
-    let linger = libc::linger {
-        l_onoff: 1,
-        l_linger: 0,
-    };
-    // SAFETY: `stream` is an open socket; `linger` is a valid `struct linger` of the given size.
-    let rc = unsafe {
-        libc::setsockopt(
-            stream.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_LINGER,
-            (&linger as *const libc::linger).cast(),
-            std::mem::size_of::<libc::linger>() as libc::socklen_t,
-        )
-    };
-    assert_eq!(
-        rc,
-        0,
-        "setsockopt(SO_LINGER): {}",
-        std::io::Error::last_os_error()
-    );
-    drop(stream);
+    support::reset_on_drop(&stream);
 }
 
 #[test]

@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use futures_channel::oneshot;
 use support::{
-    nofile_limit, open_fds, process_cpu_ticks, set_nofile_limit, within_deadline,
+    nofile_limit, open_fds, process_cpu_ticks, reset_on_drop, set_nofile_limit, within_deadline,
     MAX_TICKS_PER_IDLE_SECOND,
 };
 use tourbillon::{Runtime, RuntimeMetrics};
@@ -121,7 +121,7 @@ fn with_server<R: Send + 'static>(
         let _ = started.await; // sent, or dropped by a scenario that returned or panicked
         let listener = tourbillon::net::TcpListener::from_std(listener).unwrap();
         let accept_loop = tourbillon::spawn(CountPolls {
-            future: Box::pin(server::run(listener, args)),
+            future: Box::pin(server::serve_until(listener, args, std::future::pending())),
             polls: accept_polls,
         });
         let result = finished.await.unwrap();
@@ -237,25 +237,6 @@ fn descriptors_exhausted_the_server_backs_off_and_serves_again() {
 }
 
 // === peers that misbehave ===
-
-/// Makes dropping `stream` send a reset instead of a FIN (`SO_LINGER` of 0).
-fn reset_on_drop(stream: &TcpStream) {
-    let linger = libc::linger {
-        l_onoff: 1,
-        l_linger: 0,
-    };
-    // SAFETY: the fd is open for the call; `linger` is a valid `struct linger` of the size given.
-    let rc = unsafe {
-        libc::setsockopt(
-            stream.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_LINGER,
-            (&linger as *const libc::linger).cast(),
-            std::mem::size_of::<libc::linger>() as libc::socklen_t,
-        )
-    };
-    assert_eq!(rc, 0, "setsockopt: {}", io::Error::last_os_error());
-}
 
 /// 100 peers of each kind; then every connection task must end (only the accept loop is left)
 /// and the process's descriptor count must be back where it was.

@@ -151,7 +151,7 @@ impl<P: Poller> Driver<P> {
     ///
     /// # Panics
     /// If the OS poll fails with anything but `EINTR` (a bad poll fd: a bug, not a condition).
-    pub(crate) fn turn(&mut self, timeout: Option<Duration>) {
+    pub(crate) fn turn(&mut self, timeout: Option<Duration>) -> usize {
         self.free_released();
 
         let mut timeout = timeout;
@@ -169,6 +169,7 @@ impl<P: Poller> Driver<P> {
         let shared = &*self.shared;
         let wake_list = &mut self.wake_list;
         let mut registrations: Option<MutexGuard<'_, Registrations>> = None;
+        let mut events = 0;
         let result = self.poller.poll(timeout, |token, ready| {
             // Poller rule 3: called after the wait, so taking the lock here never blocks a
             // registering thread for the length of a poll.
@@ -176,6 +177,7 @@ impl<P: Poller> Driver<P> {
             if let Some(Some(io)) = registrations.slots.get(token) {
                 io.set_readiness(ready);
                 io.wake(ready, wake_list);
+                events += 1;
             }
         });
         drop(registrations);
@@ -189,6 +191,7 @@ impl<P: Poller> Driver<P> {
             Err(e) => panic!("reactor poll failed: {e}"),
         }
         self.wake_list.drain(..).for_each(Waker::wake);
+        events
     }
 
     /// Rule 1: frees the slots deregistered since the last turn.

@@ -2,7 +2,6 @@
 
 use super::blocking::BlockingPool;
 use super::context;
-use super::RuntimeMetrics;
 use crate::driver::DriverHandle;
 use crate::loom::sync::Arc;
 use crate::scheduler::{current_thread, multi_thread};
@@ -151,20 +150,6 @@ impl Handle {
         }
     }
 
-    /// Statistics about this runtime (the same as [`crate::Runtime::metrics`]).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let rt = tourbillon::Builder::new_multi_thread().worker_threads(2).build().unwrap();
-    /// assert_eq!(rt.handle().metrics().num_workers(), 2);
-    /// ```
-    pub fn metrics(&self) -> RuntimeMetrics {
-        RuntimeMetrics {
-            handle: self.clone(),
-        }
-    }
-
     /// Spawns a task onto this runtime. See [`crate::spawn`].
     ///
     /// # Examples
@@ -230,6 +215,18 @@ impl Handle {
             Scheduler::CurrentThread(s) => current_thread::Handle::block_on(s, future),
             Scheduler::MultiThread(_) => park_thread_block_on(future),
         }
+    }
+
+    /// Statistics about this runtime: see [`RuntimeMetrics`](crate::RuntimeMetrics).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tourbillon::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    /// assert_eq!(rt.handle().metrics().num_workers(), 2);
+    /// ```
+    pub fn metrics(&self) -> crate::RuntimeMetrics {
+        crate::RuntimeMetrics::new(self.clone())
     }
 
     /// The reactor and timers of this runtime (made current beside it by `context`).

@@ -4,6 +4,9 @@
 //! - [`Runtime`] owns the worker threads and the blocking pool; dropping it shuts down.
 //! - [`Handle`] is a cheap, clonable reference to a runtime: spawn from anywhere with it.
 //! - `context`: the thread-local "current runtime".
+//! - `metrics`: [`RuntimeMetrics`], which reads the schedulers' and the driver's counters.
+//! - `trace` (feature `trace`): `Runtime::trace`, the per-worker event rings as Chrome
+//!   trace-event JSON.
 //!
 //! # Shutdown
 //!
@@ -23,9 +26,13 @@ mod blocking;
 mod builder;
 pub(crate) mod context;
 mod handle;
+pub(crate) mod metrics;
+#[cfg(feature = "trace")]
+pub(crate) mod trace;
 
 pub use builder::Builder;
 pub use handle::{EnterGuard, Handle, TryCurrentError};
+pub use metrics::RuntimeMetrics;
 
 use crate::task::JoinHandle;
 use std::future::Future;
@@ -58,23 +65,6 @@ pub struct Runtime {
     /// `Runtime` is `Sync` (a receiver is not); shutdown is its one user.
     workers_exited: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
     shut_down: bool,
-}
-
-/// Statistics about a runtime, for tests, dashboards and benchmarks.
-///
-/// # Examples
-///
-/// ```
-/// let rt = tourbillon::Builder::new_multi_thread().worker_threads(2).build().unwrap();
-/// let metrics = rt.metrics();
-/// assert_eq!(metrics.num_workers(), 2);
-/// let task = rt.spawn(std::future::pending::<()>());
-/// assert_eq!(metrics.num_alive_tasks(), 1);
-/// task.abort();
-/// ```
-#[derive(Debug, Clone)]
-pub struct RuntimeMetrics {
-    handle: Handle,
 }
 
 impl Runtime {
@@ -315,6 +305,8 @@ impl Runtime {
 impl Drop for Runtime {
     fn drop(&mut self) {
         self.shutdown(None);
+        #[cfg(feature = "trace")]
+        trace::write_at_drop(&self.handle);
     }
 }
 
@@ -323,49 +315,6 @@ impl std::fmt::Debug for Runtime {
         f.debug_struct("Runtime")
             .field("workers", &self.workers.len())
             .finish()
-    }
-}
-
-impl RuntimeMetrics {
-    /// Worker threads (1 for the current-thread scheduler).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let rt = tourbillon::Builder::new_multi_thread().worker_threads(3).build().unwrap();
-    /// assert_eq!(rt.metrics().num_workers(), 3);
-    /// let rt = tourbillon::Builder::new_current_thread().build().unwrap();
-    /// assert_eq!(rt.metrics().num_workers(), 1);
-    /// ```
-    pub fn num_workers(&self) -> usize {
-        match &self.handle.scheduler {
-            handle::Scheduler::MultiThread(s) => s.num_workers(),
-            handle::Scheduler::CurrentThread(_) => 1,
-        }
-    }
-
-    /// Tasks spawned and not yet completed (blocking calls not included).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let rt = tourbillon::Builder::new_current_thread().build().unwrap();
-    /// let metrics = rt.metrics();
-    /// let pending = rt.spawn(std::future::pending::<()>());
-    /// let done = rt.spawn(async {});
-    /// rt.block_on(done).unwrap();
-    /// assert_eq!(metrics.num_alive_tasks(), 1, "the pending task");
-    /// pending.abort();
-    /// rt.block_on(async {
-    ///     assert!(pending.await.unwrap_err().is_cancelled());
-    /// });
-    /// assert_eq!(metrics.num_alive_tasks(), 0);
-    /// ```
-    pub fn num_alive_tasks(&self) -> usize {
-        match &self.handle.scheduler {
-            handle::Scheduler::MultiThread(s) => s.owned.alive(),
-            handle::Scheduler::CurrentThread(s) => s.alive(),
-        }
     }
 }
 

@@ -33,6 +33,7 @@ use super::yielded::Yielded;
 use crate::driver::{Driver, DriverHandle};
 use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 use crate::loom::sync::{Arc, Condvar, Mutex};
+use crate::metrics::{SchedulerMetrics, WorkerMetrics};
 use crate::task::{JoinHandle, Notified, OwnedTasks, RawTask, Schedule, TaskList};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -60,6 +61,8 @@ pub(crate) struct Handle {
     /// core is woken (`CoreWaiter`).
     core_available: Condvar,
     shutdown: AtomicBool,
+    /// One worker, index 0: written by the thread holding the core.
+    pub(crate) metrics: SchedulerMetrics,
 }
 
 /// What the `block_on` thread owns.
@@ -102,6 +105,7 @@ pub(crate) fn create(driver: Driver, driver_handle: DriverHandle) -> Arc<Handle>
         })),
         core_available: Condvar::new(),
         shutdown: AtomicBool::new(false),
+        metrics: SchedulerMetrics::new(1),
     })
 }
 
@@ -164,6 +168,10 @@ impl Handle {
         })
     }
 
+    pub(crate) fn injector_len(&self) -> usize {
+        self.injector.len()
+    }
+
     /// Tasks spawned and not yet completed or shut down, in both lists.
     pub(crate) fn alive(&self) -> usize {
         // Relaxed: a statistic.
@@ -181,10 +189,14 @@ impl Handle {
         self.with_running(|running| running.is_some())
     }
 
-    fn schedule(&self, task: Notified<Arc<Handle>>) {
+    fn schedule(&self, task: Notified<Arc<Handle>>, is_wake: bool) {
         self.with_running(|running| match running {
-            Some(running) => running.queue.borrow_mut().push_back(task),
+            Some(running) => {
+                running.metrics().scheduled_locally(task.id(), 0, is_wake);
+                running.queue.borrow_mut().push_back(task);
+            }
             None => {
+                self.metrics.remote_schedule.incr();
                 self.injector.push(task);
                 self.driver_handle.unpark();
             }
@@ -276,7 +288,11 @@ impl Handle {
 
 impl Schedule for Arc<Handle> {
     fn schedule(&self, task: Notified<Self>) {
-        Handle::schedule(self, task);
+        Handle::schedule(self, task, true);
+    }
+
+    fn spawned(&self, task: Notified<Self>) {
+        Handle::schedule(self, task, false);
     }
 
     /// A task that yielded waits until everything else runnable — the queue, the injector,
@@ -285,8 +301,12 @@ impl Schedule for Arc<Handle> {
     fn yield_now(&self, task: Notified<Self>) {
         self.with_running(|running| match running {
             Some(running) => running.yielded.borrow_mut().push(task),
-            None => Handle::schedule(self, task),
+            None => Handle::schedule(self, task, true),
         });
+    }
+
+    fn budget_forced_yield(&self) {
+        self.metrics.budget_forced_yield.incr();
     }
 
     fn release(&self, task: RawTask) -> bool {
@@ -374,6 +394,7 @@ impl Running {
         let waker = Waker::from(waker_state.clone());
         let mut cx = Context::from_waker(&waker);
         let mut future = pin!(future);
+        self.metrics().busy_from_now(self.handle.metrics.epoch);
         loop {
             // Acquire: pairs with the Release store in `BlockOnWaker::wake_by_ref`.
             if waker_state.woken.swap(false, Acquire) {
@@ -402,7 +423,7 @@ impl Running {
                 INJECTOR_BATCH
             });
             match picked {
-                Some(picked) => picked.task.run(),
+                Some(picked) => self.run(picked),
                 None if self.requeue_yielded() => {}
                 None => {
                     // Relaxed: a wake from this thread was sequenced before us; one from another
@@ -417,6 +438,22 @@ impl Running {
                 }
             }
         }
+    }
+
+    /// Runs what `tick` picked, counted (metrics.rs).
+    fn run(&self, picked: tick::Picked<Arc<Handle>>) {
+        let metrics = self.metrics();
+        if picked.batched > 0 {
+            metrics.injector_batch(picked.batched, || self.handle.injector.len());
+        }
+        let id = picked.task.id();
+        metrics.poll_start(id, || self.queue.borrow().len());
+        picked.task.run();
+        metrics.poll_end(id);
+    }
+
+    fn metrics(&self) -> &WorkerMetrics {
+        self.handle.metrics.worker(0)
     }
 
     /// A busy loop still hears from the reactor and the timers, and the tasks that yielded
@@ -467,9 +504,19 @@ impl Running {
     }
 
     fn park(&self, timeout: Option<Duration>) {
+        let (metrics, epoch) = (self.metrics(), self.handle.metrics.epoch);
+        let blocks = timeout != Some(Duration::ZERO);
+        metrics.queue_depth.set(self.queue.borrow().len() as u64);
         let mut driver = self.driver.borrow_mut();
         let driver = driver.as_mut().expect("driver present while running");
-        driver.park(&self.handle.driver_handle, timeout);
+        if blocks {
+            metrics.about_to_park(epoch);
+        }
+        let events = driver.park(&self.handle.driver_handle, timeout);
+        if blocks {
+            metrics.unparked(epoch);
+        }
+        metrics.reactor_turned(events);
         self.yielded.borrow_mut().reactor_turned();
     }
 }

@@ -33,6 +33,16 @@
 //! leaves the core's store buffer. tokio gets the same order by reading this word with an RMW
 //! (`fetch_add(0)`), which takes the line exclusive on every local push; a fence stays on the
 //! core.
+//!
+//! The fences are what orders the pair, in the shipped code and under loom alike: loom models
+//! `SeqCst` accesses as `AcqRel` and only `SeqCst` fences as a total order, so the fences are
+//! what it checks, and they are the ones that run. Removing either fails
+//! `loom-tests/tests/worker_local.rs` `lifo_displaced_task_vs_worker_parking` (a local push;
+//! loom-tests/README.md, mutations F4-F5). With the fences, this word's accesses would be
+//! correct `Relaxed` (it is a pair of counts and publishes no data: the sleeper list has its
+//! lock, a task is published by its queue), and such a build passes the models. They stay
+//! `SeqCst` because that is free on x86-64 (the RMWs are locked either way, the loads plain)
+//! and keeps loom's state space small (injector.rs, "Closing", has the numbers).
 
 use crate::loom::sync::atomic::{fence, AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::Mutex;
@@ -70,6 +80,7 @@ impl Idle {
     fn should_wake(&self) -> bool {
         // The producer's half of the pair in the module docs: its push, this fence, this load.
         Idle::sleeper_fence();
+        // Ordered by the fence (module docs, which say why `SeqCst`).
         let state = self.state.load(SeqCst);
         num_searching(state) == 0 && num_unparked(state) < self.num_workers
     }
@@ -92,7 +103,7 @@ impl Idle {
             return None;
         }
         let worker = sleepers.pop()?;
-        // SeqCst: see the module docs.
+        // A count, under the sleeper list's lock (SeqCst: see the module docs).
         self.state.fetch_add((1 << UNPARK_SHIFT) | 1, SeqCst);
         Some(worker)
     }
@@ -101,25 +112,28 @@ impl Idle {
     pub(crate) fn transition_worker_to_parked(&self, worker: usize, is_searching: bool) {
         let mut sleepers = self.sleepers.lock().unwrap();
         let dec = (1 << UNPARK_SHIFT) | usize::from(is_searching);
-        // SeqCst: see the module docs.
+        // The sleeper's write of the pair in the module docs; the caller's fence (rule 4's
+        // re-check) orders it (SeqCst: see the module docs).
         self.state.fetch_sub(dec, SeqCst);
         sleepers.push(worker);
     }
 
     /// Rule 2: may this worker start searching?
     pub(crate) fn transition_worker_to_searching(&self) -> bool {
+        // A heuristic cap; a race past it only lets one extra searcher in.
         let state = self.state.load(SeqCst);
         if 2 * num_searching(state) >= self.num_workers {
             return false;
         }
-        // SeqCst: see the module docs. A race past the limit only lets one extra searcher in.
+        // A count: rule 2 needs only the RMW's atomicity (SeqCst: see the module docs).
         self.state.fetch_add(1, SeqCst);
         true
     }
 
     /// A searcher found work. Returns `true` if it was the last one (rule 3).
     pub(crate) fn transition_worker_from_searching(&self) -> bool {
-        // SeqCst: see the module docs.
+        // Rule 3 needs only the RMW's atomicity: exactly one searcher sees 1 (SeqCst: see the
+        // module docs).
         let prev = self.state.fetch_sub(1, SeqCst);
         assert!(num_searching(prev) > 0, "no searcher to remove");
         num_searching(prev) == 1
@@ -134,7 +148,7 @@ impl Idle {
             return false;
         };
         sleepers.swap_remove(position);
-        // SeqCst: see the module docs.
+        // A count, under the sleeper list's lock as above.
         self.state.fetch_add(1 << UNPARK_SHIFT, SeqCst);
         true
     }

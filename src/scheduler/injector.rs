@@ -20,21 +20,43 @@
 //! `len` counts the tasks pushed and not yet popped. Producers add *after* linking and
 //! consumers subtract after unlinking, so `len > 0` implies a task is (or is about to be)
 //! reachable, and `is_empty` costs one load. (A consumer may take a task before its producer
-//! has counted it: the counter then wraps briefly below zero, which `len` reports as 0.) The idle protocol (idle.rs) reads it with `SeqCst`
-//! against its own `SeqCst` counters: a worker going to sleep and a producer waking one cannot
-//! both miss each other.
+//! has counted it: the counter then wraps briefly below zero, which `len` reports as 0.)
+//! Every reader that must not miss an increment reads it after a `SeqCst` fence that pairs
+//! with one after the increment (the idle protocol's, idle.rs, and "Closing" below).
 //!
 //! # Closing
 //!
 //! At shutdown the runtime closes the queue and drains it. A producer that pushes after the
 //! close (a waker firing on a foreign thread) sees `closed` after its push and drains the queue
 //! itself. If another thread holds the consumer token at that moment, that thread drains
-//! instead: every token holder checks `closed` after releasing the token. The token's CAS and
-//! release, `closed` and `len` are all `SeqCst`, so either the producer's try-lock succeeds or
-//! the holder's check comes later in the single total order and sees `closed`: no task
-//! reference is stranded.
+//! instead: every token holder checks `closed` after releasing the token.
+//!
+//! These are store-then-load ("Dekker") pairs: a producer counts its task in `len`, then reads
+//! `closed` and tries the token; the closer sets `closed`, then reads `len`; a token holder
+//! releases the token, then reads `closed` and `len`. Each side puts a `SeqCst` fence between
+//! its write and its reads ([`drain_if_closed`](Injector::drain_if_closed) starts with it, and
+//! every one of those writes is followed by a call). The fences are totally ordered, so of any
+//! two sides the one whose fence comes second sees the other's write: the producer's try-lock
+//! succeeds, or the holder's (or closer's) check sees the task. No task reference is stranded.
+//!
+//! The fence runs in the shipped code, not only under loom, so the program loom checks is the
+//! one that ships. loom models `SeqCst` *accesses* as `AcqRel` and only `SeqCst` *fences* as a
+//! total order: it can check a pair ordered by fences, not one ordered by `SeqCst` accesses
+//! alone (it reports false lost wake-ups there, and a fence added for loom only would hide any
+//! weakening of the real accesses). Removing or weakening the fence on any side fails
+//! `loom-tests/tests/injector.rs` `close_vs_push_vs_pop` (loom-tests/README.md, mutations
+//! F1-F3, F6). It costs one `lock or` on the stack (LLVM's `SeqCst` fence on x86-64) per push
+//! and per batch pop.
+//!
+//! With the fences in place the accesses to `len`, `closed` and the token would be correct
+//! `Relaxed` (the token's `Acquire`/`Release` aside, which hand `head` over), and such a build
+//! passes the models. They stay `SeqCst`: on x86-64 that costs nothing (the RMWs are locked
+//! either way, the loads are plain loads; only the token's release store becomes an `xchg`),
+//! and loom explores `SeqCst` accesses as `AcqRel`, whose synchronisation keeps the models'
+//! state spaces small: with `Relaxed` here and in idle.rs, `idle::spawn_vs_two_workers_parking`
+//! grew from 141k to 1.98M interleavings (9 s to 368 s).
 
-use crate::loom::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering::*};
+use crate::loom::sync::atomic::{fence, AtomicBool, AtomicPtr, AtomicUsize, Ordering::*};
 use crate::loom::UnsafeCell;
 use crate::task::{Header, Notified, Schedule};
 use crossbeam_utils::CachePadded;
@@ -87,8 +109,10 @@ impl<S: Schedule> Injector<S> {
         }
     }
 
-    /// Tasks pushed and not yet popped. `SeqCst`: see "Length" in the module docs.
+    /// Tasks pushed and not yet popped. A caller that must not miss a push fences first (see
+    /// "Length" in the module docs).
     pub(crate) fn len(&self) -> usize {
+        // SeqCst: see "Closing" (the fences order it; `SeqCst` is free here).
         let len = self.len.load(SeqCst);
         // A consumer can take a task after its producer linked it but before that producer
         // added it to `len`, so the counter briefly wraps below zero. Report that as empty:
@@ -143,7 +167,9 @@ impl<S: Schedule> Injector<S> {
         // SAFETY: `prev` stays alive: a node is only popped once its `next` is non-null, which
         // happens right here, so it cannot have been freed before this store.
         unsafe { &*prev }.queue_next.store(first.as_ptr(), Release);
-        // SeqCst: see "Length": ordered against the idle protocol's counters.
+        // SeqCst: the fence in `drain_if_closed` (and the idle protocol's, in our caller's
+        // `notify_parked`) orders it against the readers that must see it; see "Closing" for
+        // the `SeqCst`.
         self.len.fetch_add(count, SeqCst);
         self.drain_if_closed();
     }
@@ -189,8 +215,9 @@ impl<S: Schedule> Injector<S> {
     }
 
     fn try_consume(&self) -> Option<ConsumerToken<'_, S>> {
-        // Acquire: pairs with the release in `ConsumerToken::drop`, so we see the head the
-        // previous consumer left. SeqCst (on failure too): see "Closing".
+        // Acquire: pairs with the Release in `ConsumerToken::release`/`drop`, so we see the
+        // head the previous consumer left. In `drain_if_closed` the fence before it orders it
+        // against a token holder's release ("Closing", which says why `SeqCst`).
         self.consumer
             .compare_exchange(false, true, SeqCst, SeqCst)
             .ok()
@@ -253,7 +280,7 @@ impl<S: Schedule> Injector<S> {
     }
 
     fn take(&self, node: NonNull<Header>) -> Notified<S> {
-        // SeqCst: see "Length".
+        // SeqCst: see "Closing" (the task itself came through the Acquire of its link).
         self.len.fetch_sub(1, SeqCst);
         // SAFETY: every non-stub node was pushed from `Notified::into_raw` of this `S`.
         unsafe { Notified::from_header(node) }
@@ -261,7 +288,7 @@ impl<S: Schedule> Injector<S> {
 
     /// Closes the queue and drops every task in it (runtime shutdown).
     pub(crate) fn close_and_drain(&self) {
-        // SeqCst: see "Closing".
+        // SeqCst: the fence in `drain_if_closed` orders it ("Closing" says why `SeqCst`).
         self.closed.store(true, SeqCst);
         self.drain_if_closed();
     }
@@ -269,13 +296,14 @@ impl<S: Schedule> Injector<S> {
     /// After a push or a pop: if the queue is closed, drop what is in it. If another thread
     /// holds the consumer token, it does this when it lets go (see "Closing").
     fn drain_if_closed(&self) {
-        // SeqCst: ordered after our push, token release or close (see "Closing"). The raw counter, not `is_empty`: while it is wrapped below zero (see `len`) a
-        // producer has yet to count a task it linked, and it may miss `closed`, so we drain.
         loop {
-            // Each caller reaches here right after a SeqCst write: a push's `len` increment, a
-            // token release, or `close`'s store. The check below is the load half of those
-            // Dekker pairs (see "Closing"); loom needs the fence to see their total order.
-            crate::loom::dekker_fence();
+            // Each caller reaches here right after its write: a push's `len` increment, a token
+            // release, or `close`'s store. This fence separates it from the reads below: the
+            // middle of each Dekker pair in "Closing".
+            fence(SeqCst);
+            // Ordered by the fence (SeqCst: see "Closing"). The raw counter, not `is_empty`:
+            // while it is wrapped below zero (see `len`) a producer has yet to count a task it
+            // linked, and it may miss `closed`, so we drain.
             if !(self.closed.load(SeqCst) && self.len.load(SeqCst) != 0) {
                 return;
             }
@@ -292,8 +320,9 @@ impl<S: Schedule> Injector<S> {
                 // `len` says a task is there, yet none is reachable: a producer is between its
                 // swap and its link (`Inconsistent`), or between its link and its count. Its own
                 // check of `closed` is not sure to come after ours, so we do not leave the drain
-                // to it: retry until it has finished. A busy-wait needs the hint; under loom it is a yield, without
-                // which loom-tests/tests/injector.rs `close_vs_push_vs_pop` spins forever.
+                // to it: retry until it has finished. A busy-wait needs the hint; under loom it is
+                // a yield, without which loom-tests/tests/injector.rs `close_vs_push_vs_pop`
+                // spins forever.
                 crate::loom::hint::spin_loop();
             }
         }
@@ -312,16 +341,18 @@ impl<S> Drop for Injector<S> {
     }
 }
 
-/// The consumer token. Dropping it releases the token and drains a closed queue.
+/// The consumer token. `release` lets go of it; dropping it instead (a panic in `pop_batch`'s
+/// sink) lets go too, without the closed check.
 struct ConsumerToken<'a, S: 'static> {
     queue: &'a Injector<S>,
 }
 
 impl<S> ConsumerToken<'_, S> {
-    /// Lets go of the token without the closed check (the drain loop does its own).
+    /// Lets go of the token. The caller then calls `drain_if_closed` (its fence is this
+    /// store's half of the "Closing" pair).
     fn release(self) {
-        // Release (SeqCst): pairs with the Acquire in `try_consume`, so the next consumer sees
-        // our `head`. SeqCst: see "Closing".
+        // Release: pairs with the Acquire in `try_consume`, so the next consumer sees our
+        // `head`. SeqCst: see "Closing".
         self.queue.consumer.store(false, SeqCst);
         std::mem::forget(self);
     }
@@ -329,7 +360,7 @@ impl<S> ConsumerToken<'_, S> {
 
 impl<S: 'static> Drop for ConsumerToken<'_, S> {
     fn drop(&mut self) {
-        // As in `release`.
+        // Only if `sink` panicked in `pop_batch`. As in `release`.
         self.queue.consumer.store(false, SeqCst);
     }
 }

@@ -14,23 +14,21 @@
 //!
 //! # Which edges the orderings carry
 //!
-//! Only the owner writes a ring's slots (a thief writes into its *own* ring), so two edges
-//! are all the protocol needs:
+//! Only the owner writes a ring's slots (a thief writes into its *own* ring). Three edges:
 //!
 //! 1. **Slot contents, owner to thief**: the owner writes a slot, then stores `tail` with
 //!    Release; a thief loads `tail` with Acquire before it reads any slot below it.
 //! 2. **Slot reuse, thief to owner**: a thief finishes reading its claimed slots, then moves
 //!    `steal` up with a Release CAS; the owner loads `head` with Acquire before it writes a
 //!    slot, and treats `steal..real` as occupied until then.
-//!
-//! The two *claiming* CASes carry no edge: the owner's in `pop` (it reads a slot it wrote
-//! itself, and no thief can claim that slot once `real` has moved past it) and a thief's
-//! claim in `steal_into` (its slot reads are ordered by edge 1, and a slot cannot be rewritten
-//! under it without `real` moving, which would have failed the CAS). Their atomicity alone
-//! gives each slot one reader, so they are `Relaxed`; tokio uses `AcqRel` on both, which costs
-//! the same on x86 and nothing is gained by it elsewhere. The loom model
-//! (loom-tests/tests/local_queue.rs) and the TSan seeded bug in scripts/sanitizers.sh check
-//! edges 1 and 2; weakening either breaks them.
+//! 3. **`real` never runs ahead of a thief's `tail`**: every CAS that moves `real` (the owner's
+//!    pop, a thief's claim) is a Release, and a thief loads `head` with Acquire before it
+//!    loads `tail`. So the `tail` a thief reads is at least the `real` it read, and
+//!    `tail - real` cannot wrap. With those CASes `Relaxed` (they claim slots by atomicity
+//!    alone, so the weakening looks harmless) a thief can pair a new `real` with an old
+//!    `tail` and try to steal 2^31 tasks: loom-tests/tests/worker_local.rs
+//!    `steal_vs_pop_of_lifo_displaced_task` fails that way (mutation row W7 of
+//!    loom-tests/README.md). tokio uses the same orderings.
 //!
 //! # Overflow
 //!
@@ -143,8 +141,13 @@ impl<S: Schedule> Local<S> {
         self.inner.len() as usize
     }
 
-    /// Pushes a task; on a full ring moves half of it, plus `task`, to `injector`.
-    pub(crate) fn push_back_or_overflow(&mut self, mut task: Notified<S>, injector: &Injector<S>) {
+    /// Pushes a task; on a full ring moves half of it, plus `task`, to `injector`. Returns
+    /// whether the ring was full (the task went to the injector).
+    pub(crate) fn push_back_or_overflow(
+        &mut self,
+        mut task: Notified<S>,
+        injector: &Injector<S>,
+    ) -> bool {
         let tail = loop {
             // Acquire: pairs with the thieves' and the owner's CAS on `head`, so we see
             // which slots they have finished reading.
@@ -156,10 +159,10 @@ impl<S: Schedule> Local<S> {
             if steal != real {
                 // A thief is emptying the ring right now; don't wait for it.
                 injector.push(task);
-                return;
+                return true;
             }
             match self.push_overflow(task, real, tail, injector) {
-                Ok(()) => return,
+                Ok(()) => return true,
                 // A thief moved `head` under us: there may be room now.
                 Err(back) => task = back,
             }
@@ -168,6 +171,7 @@ impl<S: Schedule> Local<S> {
         unsafe { self.inner.write(tail, task) };
         // Release: publishes the slot to thieves (pairs with their Acquire load of `tail`).
         self.inner.tail.store(tail.wrapping_add(1), Release);
+        false
     }
 
     fn push_overflow(
@@ -206,9 +210,8 @@ impl<S: Schedule> Local<S> {
 
     /// Pops the oldest task.
     pub(crate) fn pop(&mut self) -> Option<Notified<S>> {
-        // Relaxed: the claim carries no edge (module docs); the CAS below retries from the
-        // value it finds.
-        let mut head = self.inner.head.load(Relaxed);
+        // Acquire: pairs with the thieves' CAS on `head` (as in `push_back_or_overflow`).
+        let mut head = self.inner.head.load(Acquire);
         let index = loop {
             let (steal, real) = unpack(head);
             if real == self.inner.owner_tail() {
@@ -221,12 +224,13 @@ impl<S: Schedule> Local<S> {
             } else {
                 pack(steal, next_real)
             };
-            // Relaxed: a claim, ordered by its atomicity alone: we read a slot we wrote, and no
-            // thief can claim it once `real` has moved past it (module docs).
+            // AcqRel: Release publishes the new `real` after every `tail` store before it, so a
+            // thief that sees this `real` also sees a `tail` at least as large (edge 3 of the
+            // module docs); Acquire as above.
             match self
                 .inner
                 .head
-                .compare_exchange(head, next, Relaxed, Relaxed)
+                .compare_exchange(head, next, AcqRel, Acquire)
             {
                 Ok(_) => break real,
                 Err(actual) => head = actual,
@@ -281,9 +285,9 @@ impl<S: Schedule> Steal<S> {
     }
 
     fn steal_into_inner(&self, dst: &mut Local<S>, dst_tail: u32) -> u32 {
-        // Relaxed: it only decides whether and what to claim; the claiming CAS validates it
-        // (module docs).
-        let mut prev = self.inner.head.load(Relaxed);
+        // Acquire: pairs with the owner's and other thieves' Release CAS on `head`, so the
+        // `tail` loaded next is at least the `real` seen here (edge 3 of the module docs).
+        let mut prev = self.inner.head.load(Acquire);
         let (first, n) = loop {
             let (steal, real) = unpack(prev);
             if steal != real {
@@ -299,13 +303,12 @@ impl<S: Schedule> Steal<S> {
                 return 0;
             }
             let next = pack(steal, real.wrapping_add(n));
-            // Relaxed: claims `real..real + n` for reading. The slots' contents are ordered by
-            // the Acquire load of `tail` above (edge 1), and they cannot be rewritten without
-            // `real` moving, which would fail this CAS (module docs).
+            // AcqRel: claims `real..real + n` for reading. Release passes on edge 3 (the `tail`
+            // we loaded is at least the new `real`) to the next thief; Acquire as above.
             match self
                 .inner
                 .head
-                .compare_exchange(prev, next, Relaxed, Relaxed)
+                .compare_exchange(prev, next, AcqRel, Acquire)
             {
                 Ok(_) => break (real, n),
                 Err(actual) => prev = actual,

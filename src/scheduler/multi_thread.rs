@@ -49,6 +49,7 @@ use super::yielded::Yielded;
 use crate::driver::{Driver, DriverHandle};
 use crate::loom::sync::atomic::{AtomicBool, Ordering::*};
 use crate::loom::sync::{Arc, Mutex};
+use crate::metrics::{SchedulerMetrics, WorkerMetrics};
 use crate::task::{JoinHandle, Notified, OwnedTasks, RawTask, Schedule};
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -67,6 +68,7 @@ pub(crate) struct Handle {
     driver: Mutex<Driver>,
     pub(crate) driver_handle: DriverHandle,
     shutdown: AtomicBool,
+    pub(crate) metrics: SchedulerMetrics,
 }
 
 /// What other threads may touch of a worker.
@@ -117,15 +119,14 @@ pub(crate) fn create(
         driver: Mutex::new(driver),
         driver_handle,
         shutdown: AtomicBool::new(false),
+        metrics: SchedulerMetrics::new(num_workers),
     });
     (handle, locals)
 }
 
 /// The body of worker thread `index`. Returns at shutdown, its queues drained.
 pub(crate) fn run_worker(handle: Arc<Handle>, index: usize, local: Local<Arc<Handle>>) {
-    let worker = Worker::new(handle, index, local);
-    let _entered = context::enter(&worker);
-    worker.run();
+    Worker::new(handle, index, local).entered(Worker::run);
 }
 
 // === impl Handle ===
@@ -133,6 +134,14 @@ pub(crate) fn run_worker(handle: Arc<Handle>, index: usize, local: Local<Arc<Han
 impl Handle {
     pub(crate) fn num_workers(&self) -> usize {
         self.remotes.len()
+    }
+
+    pub(crate) fn injector_len(&self) -> usize {
+        self.injector.len()
+    }
+
+    pub(crate) fn local_queue_len(&self, worker: usize) -> usize {
+        self.remotes[worker].steal.len()
     }
 
     pub(crate) fn spawn<F>(this: &Arc<Self>, future: F) -> JoinHandle<F::Output>
@@ -154,6 +163,7 @@ impl Handle {
         self.with_current_worker(|worker| match worker {
             Some(worker) => worker.schedule_local(task, is_wake),
             None => {
+                self.metrics.remote_schedule.incr();
                 self.injector.push(task);
                 self.notify_parked();
             }
@@ -163,7 +173,8 @@ impl Handle {
     /// Wakes a parked worker if idle.rs rule 1 says so.
     fn notify_parked(&self) {
         if let Some(index) = self.idle.worker_to_notify() {
-            self.remotes[index].parker.unpark(&self.driver_handle);
+            let made = self.remotes[index].parker.unpark(&self.driver_handle);
+            self.metrics.wake_requested(made);
         }
     }
 
@@ -229,6 +240,10 @@ impl Schedule for Arc<Handle> {
         self.schedule_task(task, false);
     }
 
+    fn budget_forced_yield(&self) {
+        self.metrics.budget_forced_yield.incr();
+    }
+
     fn release(&self, task: RawTask) -> bool {
         self.owned.remove(task)
     }
@@ -241,8 +256,8 @@ impl SchedulerThread for Worker {
 }
 
 impl Worker {
-    /// Worker `index` of `handle`, owning `local`. `run_worker` also makes it the thread's
-    /// scheduler (context.rs), so wakes on this thread take the local paths.
+    /// Worker `index` of `handle`, owning `local`. Run it through [`Worker::entered`], so
+    /// wakes on its thread take the local paths.
     pub(crate) fn new(handle: Arc<Handle>, index: usize, local: Local<Arc<Handle>>) -> Worker {
         Worker {
             handle,
@@ -256,12 +271,24 @@ impl Worker {
         }
     }
 
+    /// Runs `f` with this worker as its thread's scheduler (context.rs): wakes and spawns on
+    /// the thread meanwhile take the worker-local paths (LIFO slot, local queue, yield list).
+    pub(crate) fn entered<R>(&self, f: impl FnOnce(&Worker) -> R) -> R {
+        let _entered = context::enter(self);
+        f(self)
+    }
+
     fn shared(&self) -> &Handle {
         &self.handle
     }
 
+    fn metrics(&self) -> &WorkerMetrics {
+        self.handle.metrics.worker(self.index)
+    }
+
     /// The worker loop: run what there is, park when there is nothing; drain at shutdown.
     pub(crate) fn run(&self) {
+        self.metrics().busy_from_now(self.shared().metrics.epoch);
         while !self.shared().is_shutdown() {
             if !self.run_tick() {
                 self.park();
@@ -323,6 +350,7 @@ impl Worker {
     fn took(&self, picked: Option<Picked<Arc<Handle>>>) -> Option<Notified<Arc<Handle>>> {
         let picked = picked?;
         if picked.batched > 0 {
+            (self.metrics()).injector_batch(picked.batched, || self.shared().injector.len());
             self.shared().notify_parked();
         }
         Some(picked.task)
@@ -371,7 +399,9 @@ impl Worker {
                 continue;
             }
             let mut local = self.local.borrow_mut();
+            let before = local.len();
             if let Some(task) = shared.remotes[victim].steal.steal_into(&mut local) {
+                self.metrics().stole(victim, local.len() + 1 - before);
                 return Some(task);
             }
         }
@@ -388,10 +418,11 @@ impl Worker {
             // idle.rs rule 3: we were the last searcher; wake another for the rest.
             self.shared().notify_parked();
         }
-        task.run();
+        self.poll(task);
         for _ in 0..MAX_LIFO_POLLS {
             let Some(task) = self.lifo.take() else { return };
-            task.run();
+            self.metrics().lifo_hits.incr();
+            self.poll(task);
         }
         // A ping-pong pair could keep the LIFO slot busy forever: let the queue run.
         if let Some(task) = self.lifo.take() {
@@ -399,7 +430,17 @@ impl Worker {
         }
     }
 
+    /// Polls `task`, counted (metrics.rs).
+    fn poll(&self, task: Notified<Arc<Handle>>) {
+        let id = task.id();
+        self.metrics().poll_start(id, || self.local.borrow().len());
+        task.run();
+        self.metrics().poll_end(id);
+    }
+
     fn schedule_local(&self, task: Notified<Arc<Handle>>, is_wake: bool) {
+        self.metrics()
+            .scheduled_locally(task.id(), self.index, is_wake);
         let to_queue = if is_wake {
             // The slot's previous occupant, if any, moves to the queue.
             self.lifo.replace(Some(task))
@@ -413,9 +454,9 @@ impl Worker {
 
     fn push_local(&self, task: Notified<Arc<Handle>>) {
         let shared = self.shared();
-        self.local
-            .borrow_mut()
-            .push_back_or_overflow(task, &shared.injector);
+        if (self.local.borrow_mut()).push_back_or_overflow(task, &shared.injector) {
+            self.metrics().overflow.incr();
+        }
         if !self.parked_in_driver.get() {
             shared.notify_parked();
         }
@@ -425,7 +466,8 @@ impl Worker {
     fn poll_driver(&self) {
         let shared = self.shared();
         if let Ok(mut driver) = shared.driver.try_lock() {
-            driver.park(&shared.driver_handle, Some(Duration::ZERO));
+            let events = driver.park(&shared.driver_handle, Some(Duration::ZERO));
+            self.metrics().reactor_turned(events);
             self.yielded.borrow_mut().reactor_turned();
         }
     }
@@ -433,6 +475,7 @@ impl Worker {
     /// Sleeps until there may be work. Blocks in the reactor if nobody else does.
     fn park(&self) {
         let shared = self.shared();
+        self.metrics().about_to_park(shared.metrics.epoch);
         (shared.idle).transition_worker_to_parked(self.index, self.is_searching.replace(false));
         shared.notify_if_work_pending();
         let parker = &shared.remotes[self.index].parker;
@@ -440,12 +483,16 @@ impl Worker {
             match shared.driver.try_lock() {
                 Ok(mut driver) => {
                     self.parked_in_driver.set(true);
-                    parker.park_driver(&mut driver, &shared.driver_handle, None);
+                    let turn = parker.park_driver(&mut driver, &shared.driver_handle, None);
+                    if let Some(events) = turn {
+                        self.metrics().reactor_turned(events);
+                    }
                     self.parked_in_driver.set(false);
                 }
                 Err(_) => parker.park(),
             }
             if self.transition_from_parked() || shared.is_shutdown() {
+                self.metrics().unparked(shared.metrics.epoch);
                 return;
             }
         }

@@ -90,15 +90,16 @@ impl Parker {
     }
 
     /// Like `park`, but blocks in the reactor: I/O, timers, or `unpark` end the wait. Returns
-    /// after one reactor turn even without the token (the caller rechecks for work).
+    /// after one reactor turn even without the token (the caller rechecks for work): the I/O
+    /// events of that turn, or `None` if the token was there and it did not turn.
     pub(crate) fn park_driver(
         &self,
         driver: &mut Driver,
         handle: &DriverHandle,
         timeout: Option<Duration>,
-    ) {
+    ) -> Option<usize> {
         if self.try_consume() {
-            return;
+            return None;
         }
         // Acquire on failure too: we then consume the token.
         if self
@@ -107,22 +108,30 @@ impl Parker {
             .is_err()
         {
             self.state.swap(EMPTY, Acquire);
-            return;
+            return None;
         }
-        driver.park(handle, timeout);
+        let events = driver.park(handle, timeout);
         // Consume the token if an unpark came, or just leave PARKED_DRIVER. Acquire: pairs
         // with the Release swap in `unpark`.
         self.state.swap(EMPTY, Acquire);
+        Some(events)
     }
 
-    /// Makes the token available, waking the parked thread if there is one.
-    pub(crate) fn unpark(&self, driver: &DriverHandle) {
+    /// Makes the token available, waking the parked thread if there is one. Returns whether
+    /// it found the thread blocked (and so made a futex wake or a reactor unpark).
+    pub(crate) fn unpark(&self, driver: &DriverHandle) -> bool {
         // Release: pairs with the Acquire in `park`/`try_consume`: the woken thread sees what
         // we did before (e.g. the task we pushed).
         match self.state.swap(NOTIFIED, Release) {
-            EMPTY | NOTIFIED => {}
-            PARKED => self.wake_parked(),
-            PARKED_DRIVER => driver.unpark(),
+            EMPTY | NOTIFIED => false,
+            PARKED => {
+                self.wake_parked();
+                true
+            }
+            PARKED_DRIVER => {
+                driver.unpark();
+                true
+            }
             state => unreachable!("invalid parker state {state}"),
         }
     }

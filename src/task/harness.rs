@@ -113,8 +113,13 @@ impl<F: Future, S: Schedule> Harness<F, S> {
             }))
         });
         let output = match polled {
-            Ok(Poll::Pending) => return Poll::Pending,
-            Ok(Poll::Ready(output)) => match self.drop_future() {
+            Ok((Poll::Pending, refused)) => {
+                if refused {
+                    self.cell().scheduler.budget_forced_yield();
+                }
+                return Poll::Pending;
+            }
+            Ok((Poll::Ready(output), _)) => match self.drop_future() {
                 None => Ok(output),
                 Some(panic) => Err(cancelled_or_panicked(Some(panic))),
             },

@@ -111,6 +111,10 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
         self.schedule(task);
     }
 
+    /// The poll that just returned `Pending` had an operation refused by its coop budget
+    /// (`coop`): the task yields. Nothing by default; the runtime's schedulers count it.
+    fn budget_forced_yield(&self) {}
+
     /// The task completed: remove it from the owned list. `true` if it was there (the caller
     /// then owns the list's reference).
     fn release(&self, task: RawTask) -> bool;
@@ -137,6 +141,12 @@ impl<S: Schedule> Notified<S> {
     pub(crate) fn run(self) {
         let raw = self.into_raw();
         raw.poll();
+    }
+
+    /// The task's id in metrics and traces: its address, unique among live tasks.
+    #[inline]
+    pub(crate) fn id(&self) -> usize {
+        self.raw.header_ptr().as_ptr() as usize
     }
 
     /// Gives up the reference without dropping it, e.g. to link the task into a queue.

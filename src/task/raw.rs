@@ -253,11 +253,15 @@ unsafe fn shutdown<F: Future, S: Schedule>(ptr: NonNull<Header>) {
 // === waking, type-erased through the vtable ===
 
 impl RawTask {
-    /// `Waker::wake`: consumes one reference.
+    /// `Waker::wake`: consumes one reference, after `schedule()` has returned (the waker's
+    /// reference keeps the cell, and the scheduler handle in it, alive until then).
     pub(super) fn wake_by_val(self) {
         use super::state::TransitionToNotified::*;
         match self.header().state.transition_to_notified_by_val() {
-            Submit => self.schedule(),
+            Submit => {
+                self.schedule();
+                self.drop_reference();
+            }
             DoNothing => {}
             // SAFETY: the transition dropped the last reference.
             Dealloc => unsafe { self.dealloc() },

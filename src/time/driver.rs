@@ -117,25 +117,26 @@ impl Handle {
     }
 
     /// The parked thread woke up: forget the armed deadline and fire every timer due at `now`.
-    pub(crate) fn after_park(&self, now: Instant) {
+    /// Returns how many fired.
+    pub(crate) fn after_park(&self, now: Instant) -> usize {
         let locked = {
             let mut locked = self.lock();
             locked.parked_until = None;
             locked
         };
-        self.fire_due(self.tick_floor(now), locked);
+        self.fire_due(self.tick_floor(now), locked)
     }
 
     /// Fires every timer whose deadline is at or before `now` (a non-blocking reactor turn).
-    /// Costs one atomic load when nothing is due (rule 2).
-    pub(crate) fn process(&self, now: Instant) {
+    /// Costs one atomic load when nothing is due (rule 2). Returns how many fired.
+    pub(crate) fn process(&self, now: Instant) -> usize {
         let now = self.tick_floor(now);
         // Relaxed: a hint (rule 2). A stale, too-late value only defers the firing to the next
         // turn; the lock taken below orders everything else.
         if now < self.inner.next_wake.load(Ordering::Relaxed) {
-            return;
+            return 0;
         }
-        self.fire_due(now, self.lock());
+        self.fire_due(now, self.lock())
     }
 
     /// Called once when the runtime shuts down, after every task is dropped: fires every pending
@@ -303,9 +304,12 @@ impl Handle {
     }
 
     /// Fires everything due at tick `now`, releasing the lock for each batch of wakeups (rule 1).
-    fn fire_due<'a>(&'a self, now: u64, mut locked: MutexGuard<'a, Locked>) {
+    /// Returns how many fired.
+    fn fire_due<'a>(&'a self, now: u64, mut locked: MutexGuard<'a, Locked>) -> usize {
         let mut wakes = WakeList::new();
+        let mut fired = 0;
         while let Some(entry) = locked.wheel.poll(now) {
+            fired += 1;
             // SAFETY: `poll` just unlinked this registered entry under the lock; linked entries
             // are alive (entry rule 5).
             wakes.push(unsafe { TimerEntry::fire(entry) });
@@ -320,6 +324,7 @@ impl Handle {
         self.inner.next_wake.store(next, Ordering::Relaxed);
         drop(locked);
         wakes.wake_all();
+        fired
     }
 }
 

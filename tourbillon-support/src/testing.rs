@@ -110,22 +110,52 @@ pub async fn connected_pair() -> (TcpStream, TcpStream) {
 /// Runs `test` on its own thread and fails, naming `scenario`, if it does not finish within
 /// [`DEADLINE`]: a hang becomes a failure that says which combination of features hung.
 pub fn watchdog(scenario: &str, test: impl FnOnce() + Send + 'static) {
+    match watch(scenario, DEADLINE, test) {
+        Watched::Finished(()) => {}
+        Watched::Panicked(panic) => std::panic::resume_unwind(panic),
+        Watched::Hung => panic!("scenario `{scenario}` hung: still running after {DEADLINE:?}"),
+    }
+}
+
+/// How a closure run by [`watch`] ended.
+pub enum Watched<T> {
+    /// It returned this.
+    Finished(T),
+    /// It panicked with this payload.
+    Panicked(Box<dyn std::any::Any + Send + 'static>),
+    /// It was still running at the deadline; its thread is left behind.
+    Hung,
+}
+
+/// Runs `f` on a thread named `scenario` and waits at most `deadline` for it to end.
+pub fn watch<T: Send + 'static>(
+    scenario: &str,
+    deadline: Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Watched<T> {
     let (done, finished) = mpsc::channel();
     let runner = std::thread::Builder::new()
         .name(scenario.to_string())
         .spawn(move || {
-            test();
-            let _ = done.send(());
+            let _ = done.send(f());
         })
         .unwrap();
-    match finished.recv_timeout(DEADLINE) {
-        Ok(()) => runner.join().unwrap(),
-        Err(mpsc::RecvTimeoutError::Disconnected) => {
-            std::panic::resume_unwind(runner.join().unwrap_err())
+    match finished.recv_timeout(deadline) {
+        Ok(output) => {
+            runner.join().unwrap();
+            Watched::Finished(output)
         }
-        Err(mpsc::RecvTimeoutError::Timeout) => {
-            panic!("scenario `{scenario}` hung: still running after {DEADLINE:?}")
-        }
+        Err(mpsc::RecvTimeoutError::Disconnected) => Watched::Panicked(runner.join().unwrap_err()),
+        Err(mpsc::RecvTimeoutError::Timeout) => Watched::Hung,
+    }
+}
+
+/// The message of a panic payload (`panic!` makes a `&str` or a `String`).
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    match (panic.downcast_ref::<&str>(), panic.downcast_ref::<String>()) {
+        (Some(message), _) => (*message).to_string(),
+        (None, Some(message)) => message.clone(),
+        (None, None) => "a panic with a non-string payload".to_string(),
     }
 }
 
@@ -182,5 +212,30 @@ pub fn assert_no_tokio_runtime(context: &str) {
     assert!(
         tokio::runtime::Handle::try_current().is_err(),
         "{context}: a tokio runtime is running"
+    );
+}
+
+/// Makes dropping `stream` send a reset instead of a FIN (`SO_LINGER` with a zero timeout).
+pub fn reset_on_drop(stream: &std::net::TcpStream) {
+    use std::os::fd::AsRawFd;
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: the fd is open for the call; `linger` is a valid `struct linger` of the size given.
+    let rc = unsafe {
+        libc::setsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&linger as *const libc::linger).cast(),
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(
+        rc,
+        0,
+        "setsockopt(SO_LINGER): {}",
+        std::io::Error::last_os_error()
     );
 }

@@ -51,18 +51,15 @@ where
     })
 }
 
-/// Accepts connections forever, running `serve` for each one on its own task.
+/// Accepts connections forever, handing each one to `accepted` (which spawns its task).
 ///
 /// Accept errors never end the loop: [`AcceptBackoff`] retries a connection that went bad at
 /// once, sleeps (1 ms doubling to 1 s) while the process is out of descriptors or memory, and
 /// lets the loop print at most one line a second about them.
-pub async fn accept_forever<Serve>(
+pub async fn accept_forever(
     listener: TcpListener,
-    serve: impl Fn(TcpStream, SocketAddr) -> Serve,
-) -> io::Result<()>
-where
-    Serve: Future<Output = ()> + Send + 'static,
-{
+    mut accepted: impl FnMut(TcpStream, SocketAddr),
+) -> io::Result<()> {
     let mut backoff = AcceptBackoff::new();
     loop {
         let (stream, peer) = backoff
@@ -70,6 +67,6 @@ where
                 eprintln!("accept: {error} ({count} errors in the last second or more)")
             })
             .await;
-        tourbillon::spawn(serve(stream, peer));
+        accepted(stream, peer);
     }
 }

@@ -10,10 +10,12 @@ use crate::tourbillon_runtime;
 /// Accepts connections forever, echoing each one on its own task (the timeouts of the command
 /// line are the HTTP server's; an echo connection may stay open as long as its peer wishes).
 pub async fn run(listener: TcpListener, _: Args) -> io::Result<()> {
-    tourbillon_runtime::accept_forever(listener, |stream, peer| async move {
-        if let Err(error) = echo(stream).await {
-            eprintln!("{peer}: {error}");
-        }
+    tourbillon_runtime::accept_forever(listener, |stream, peer| {
+        tourbillon::spawn(async move {
+            if let Err(error) = echo(stream).await {
+                eprintln!("{peer}: {error}");
+            }
+        });
     })
     .await
 }

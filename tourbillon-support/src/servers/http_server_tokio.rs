@@ -11,6 +11,9 @@ use tourbillon::net::AcceptBackoff;
 
 use crate::{args, connection};
 
+/// The tokio twin's drain flag: never set.
+static NEVER_DRAINS: connection::Drain = connection::Drain::new();
+
 /// Accepts connections forever, serving each one on its own task with the command line's
 /// header and idle timeouts. Accept errors are handled as in the tourbillon server (the same
 /// [`AcceptBackoff`] decisions, tokio's sleep).
@@ -24,7 +27,12 @@ pub async fn run(listener: TcpListener, args: args::Args) -> io::Result<()> {
         match listener.accept().await {
             Ok((stream, _)) => {
                 backoff.succeeded();
-                tokio::spawn(connection::serve(stream, timeouts));
+                tokio::spawn(async move {
+                    // The same per-request bookkeeping as the tourbillon server, which drains
+                    // on a signal; this twin never does.
+                    let activity = connection::Activity::default();
+                    let _ = connection::serve(stream, timeouts, &NEVER_DRAINS, &activity).await;
+                });
             }
             Err(error) => {
                 let delay = backoff.failed(&error);

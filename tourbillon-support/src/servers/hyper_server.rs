@@ -20,7 +20,7 @@ pub async fn run(listener: TcpListener) -> io::Result<()> {
     let builder = Arc::new(builder);
     tourbillon_runtime::accept_forever(listener, move |stream, _| {
         let builder = builder.clone();
-        async move {
+        tourbillon::spawn(async move {
             // As the root servers do: answers leave as soon as they are written.
             let _ = stream.set_nodelay(true);
             let io = TourbillonIo::new(stream);
@@ -28,7 +28,7 @@ pub async fn run(listener: TcpListener) -> io::Result<()> {
             let _ = builder
                 .serve_connection(io, service_fn(service::respond))
                 .await;
-        }
+        });
     })
     .await
 }

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# What the runtime metrics and the timeline trace cost on the scheduler benchmarks
+# (PERF.md, "Metrics and trace overhead").
+#
+# Usage: scripts/metrics-overhead.sh [ROUNDS (3)] [FILTER]
+#
+# Builds benches/scheduler.rs three ways: `off` (TOURBILLON_METRICS_OFF=1: every counter
+# compiled to nothing, src/metrics/mod.rs), `metrics` (the default build) and `trace`
+# (--features trace), keeps each executable, then runs the three alternately ROUNDS times, so a
+# slow spell of the shared machine hits them alike. Each run measures tourbillon and tokio in
+# the same criterion group; the figure kept is tourbillon's median divided by tokio's, which
+# cancels most of the machine's drift. Prints, per scenario, the median ratio of each variant
+# over the rounds and the change of `metrics` and `trace` against `off`. On a loaded machine the
+# rounds differ by far more than the metrics cost; scripts/metrics-instructions.sh counts
+# instructions instead, which the neighbours do not move.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+rounds="${1:-3}"
+filter="${2:-}"
+work="target/metrics-overhead"
+mkdir -p "$work"
+rm -f "$work"/ratios.jsonl
+
+build() { # variant, cargo args...
+    local variant="$1"
+    shift
+    local exe
+    exe=$(cargo bench --bench scheduler --no-run --message-format=json "$@" 2>/dev/null |
+        python3 -c 'import json,sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "scheduler":
+        print(m["executable"])')
+    cp "$exe" "$work/scheduler-$variant"
+}
+
+echo "building the three variants" >&2
+TOURBILLON_METRICS_OFF=1 build off
+build metrics
+build trace --features trace
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+for round in $(seq "$rounds"); do
+    for variant in off metrics trace; do
+        echo "round $round: $variant" >&2
+        started=$(date +%s)
+        "$work/scheduler-$variant" --bench --warm-up-time 1 --measurement-time 2 \
+            ${filter:+"$filter"} >/dev/null
+        python3 - "$variant" "$round" "$started" >>"$work/ratios.jsonl" <<'PY'
+import json, os, sys
+variant, round_, since = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+medians = {}
+for root, _, files in os.walk("target/criterion"):
+    if root.endswith("/new") and "estimates.json" in files:
+        path = os.path.join(root, "estimates.json")
+        if os.path.getmtime(path) < since:
+            continue
+        bench = json.load(open(os.path.join(root, "benchmark.json")))
+        median = json.load(open(path))["median"]["point_estimate"]
+        medians.setdefault(bench["group_id"], {})[bench["function_id"]] = median
+for group, m in sorted(medians.items()):
+    if "tourbillon" in m and "tokio" in m:
+        print(json.dumps({"variant": variant, "round": round_, "group": group,
+                          "ratio": m["tourbillon"] / m["tokio"]}))
+PY
+    done
+done
+
+echo
+echo "Command: \`scripts/metrics-overhead.sh $rounds $filter\`; date $(date -u '+%Y-%m-%d %H:%M UTC');" \
+    "commit $(git describe --always --dirty); nproc $(nproc);" \
+    "load average before $load_before, after $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+python3 - "$work/ratios.jsonl" <<'PY'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+groups = sorted({r["group"] for r in rows})
+variants = ["off", "metrics", "trace"]
+print("| scenario | off: tourbillon/tokio | metrics | trace | metrics vs off | trace vs off | rounds |")
+print("|---|---|---|---|---|---|---|")
+for g in groups:
+    med = {}
+    for v in variants:
+        xs = [r["ratio"] for r in rows if r["group"] == g and r["variant"] == v]
+        med[v] = statistics.median(xs) if xs else float("nan")
+    n = len([r for r in rows if r["group"] == g and r["variant"] == "off"])
+    def change(v):
+        return f"{(med[v] / med['off'] - 1) * 100:+.1f}%"
+    print(f"| {g} | {med['off']:.3f} | {med['metrics']:.3f} | {med['trace']:.3f} | "
+          f"{change('metrics')} | {change('trace')} | {n} |")
+PY
