@@ -2,7 +2,7 @@
 # What the runtime metrics and the timeline trace cost on the scheduler benchmarks
 # (PERF.md, "Metrics and trace overhead").
 #
-# Usage: scripts/metrics-overhead.sh [ROUNDS (3)] [FILTER]
+# Usage: [BEFORE=REV] scripts/metrics-overhead.sh [ROUNDS (3)] [FILTER]
 #
 # Builds benches/scheduler.rs three ways: `off` (TOURBILLON_METRICS_OFF=1: every counter
 # compiled to nothing, src/metrics/mod.rs), `metrics` (the default build) and `trace`
@@ -13,12 +13,17 @@
 # over the rounds and the change of `metrics` and `trace` against `off`. On a loaded machine the
 # rounds differ by far more than the metrics cost; scripts/metrics-instructions.sh counts
 # instructions instead, which the neighbours do not move.
+#
+# BEFORE=REV adds a fourth variant, `before`: the default build of commit REV (checked out in a
+# temporary worktree, built into the same target directory), run in the same rotation. Its
+# column and "metrics vs before" compare a change of the runtime with what it replaced, with
+# the same drift cancelled (PERF.md's restructuring check).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 rounds="${1:-3}"
 filter="${2:-}"
-work="target/metrics-overhead"
+work="$PWD/target/metrics-overhead"
 mkdir -p "$work"
 rm -f "$work"/ratios.jsonl
 
@@ -26,7 +31,7 @@ build() { # variant, cargo args...
     local variant="$1"
     shift
     local exe
-    exe=$(cargo bench --bench scheduler --no-run --message-format=json "$@" 2>/dev/null |
+    exe=$(cargo bench --bench scheduler --no-run --message-format=json "$@" |
         python3 -c 'import json,sys
 for line in sys.stdin:
     m = json.loads(line)
@@ -39,10 +44,19 @@ echo "building the three variants" >&2
 TOURBILLON_METRICS_OFF=1 build off
 build metrics
 build trace --features trace
+variants="off metrics trace"
+if [ -n "${BEFORE:-}" ]; then
+    before_src="$work/before-src"
+    git worktree remove --force "$before_src" 2>/dev/null || true
+    git worktree add --detach "$before_src" "$BEFORE" >&2
+    (cd "$before_src" && CARGO_TARGET_DIR="$OLDPWD/target" build before)
+    git worktree remove --force "$before_src"
+    variants="$variants before"
+fi
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for round in $(seq "$rounds"); do
-    for variant in off metrics trace; do
+    for variant in $variants; do
         echo "round $round: $variant" >&2
         started=$(date +%s)
         "$work/scheduler-$variant" --bench --warm-up-time 1 --measurement-time 2 \
@@ -68,7 +82,7 @@ PY
 done
 
 echo
-echo "Command: \`scripts/metrics-overhead.sh $rounds $filter\`; date $(date -u '+%Y-%m-%d %H:%M UTC');" \
+echo "Command: \`${BEFORE:+BEFORE=$BEFORE }scripts/metrics-overhead.sh $rounds $filter\`; date $(date -u '+%Y-%m-%d %H:%M UTC');" \
     "commit $(git describe --always --dirty); nproc $(nproc);" \
     "load average before $load_before, after $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
@@ -77,16 +91,21 @@ import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 groups = sorted({r["group"] for r in rows})
 variants = ["off", "metrics", "trace"]
-print("| scenario | off: tourbillon/tokio | metrics | trace | metrics vs off | trace vs off | rounds |")
-print("|---|---|---|---|---|---|---|")
+before = any(r["variant"] == "before" for r in rows)
+if before:
+    variants.append("before")
+print("| scenario | off: tourbillon/tokio | metrics | trace | metrics vs off | trace vs off |"
+      + (" before | metrics vs before |" if before else "") + " rounds |")
+print("|---|---|---|---|---|---|" + ("---|---|" if before else "") + "---|")
 for g in groups:
     med = {}
     for v in variants:
         xs = [r["ratio"] for r in rows if r["group"] == g and r["variant"] == v]
         med[v] = statistics.median(xs) if xs else float("nan")
     n = len([r for r in rows if r["group"] == g and r["variant"] == "off"])
-    def change(v):
-        return f"{(med[v] / med['off'] - 1) * 100:+.1f}%"
+    def change(v, base="off"):
+        return f"{(med[v] / med[base] - 1) * 100:+.1f}%"
+    extra = f" {med['before']:.3f} | {change('metrics', 'before')} |" if before else ""
     print(f"| {g} | {med['off']:.3f} | {med['metrics']:.3f} | {med['trace']:.3f} | "
-          f"{change('metrics')} | {change('trace')} | {n} |")
+          f"{change('metrics')} | {change('trace')} |{extra} {n} |")
 PY
