@@ -6,22 +6,9 @@
 //!     [--events-per-tick N] [--header-timeout SECS (10)] [--idle-timeout SECS (60)]
 //! ```
 
-use std::io;
-
-use tokio::net::TcpListener;
 use tourbillon_support::servers::http_server_tokio;
-use tourbillon_support::{args, tokio_runtime};
+use tourbillon_support::tokio_runtime;
 
-fn main() -> io::Result<()> {
-    let args = args::Args::from_env();
-    let runtime = tokio_runtime::build(args.flavor, args.events_per_tick)?;
-    runtime.block_on(async {
-        let listener = TcpListener::bind(&args.addr).await?;
-        println!(
-            "http-server-tokio listening on {} ({:?})",
-            listener.local_addr()?,
-            args.flavor
-        );
-        http_server_tokio::run(listener, args).await
-    })
+fn main() -> std::io::Result<()> {
+    tokio_runtime::main("http-server-tokio", http_server_tokio::run)
 }

@@ -21,7 +21,7 @@
 //! queue (task id); a steal (victim, count); park and unpark; a reactor turn (I/O events); an
 //! injector batch (tasks moved, tasks left). A wake from a thread that is not a worker is not
 //! recorded: it has no ring.
-//!
+
 use super::nanos_since;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Instant;

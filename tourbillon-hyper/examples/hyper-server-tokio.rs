@@ -4,25 +4,12 @@
 //!
 //! ```text
 //! cargo run --release -p tourbillon-hyper --example hyper-server-tokio -- [ADDR]
-//!     [--threads N | --current-thread] [--events-per-tick N]
+//!     [--threads N | --current-thread] [--events-per-tick N] [--header-timeout SECS (10)]
 //! ```
 
-use std::io;
-
-use tokio::net::TcpListener;
 use tourbillon_support::servers::hyper_server_tokio;
-use tourbillon_support::{args, tokio_runtime};
+use tourbillon_support::tokio_runtime;
 
-fn main() -> io::Result<()> {
-    let args = args::Args::from_env();
-    let runtime = tokio_runtime::build(args.flavor, args.events_per_tick)?;
-    runtime.block_on(async {
-        let listener = TcpListener::bind(&args.addr).await?;
-        println!(
-            "hyper-server-tokio listening on {} ({:?})",
-            listener.local_addr()?,
-            args.flavor
-        );
-        hyper_server_tokio::run(listener).await
-    })
+fn main() -> std::io::Result<()> {
+    tokio_runtime::main("hyper-server-tokio", hyper_server_tokio::run)
 }

@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cargo run --release -p tourbillon-hyper --example hyper-server -- [ADDR]
-//!     [--threads N | --current-thread] [--events-per-tick N]
+//!     [--threads N | --current-thread] [--events-per-tick N] [--header-timeout SECS (10)]
 //! curl -i http://127.0.0.1:8080/json
 //! curl -i --http2-prior-knowledge http://127.0.0.1:8080/plaintext
 //! ```
@@ -17,7 +17,5 @@ use tourbillon_support::servers::hyper_server;
 use tourbillon_support::tourbillon_runtime;
 
 fn main() -> std::io::Result<()> {
-    // hyper keeps its own header-read timeout (30 s once a timer is set): the root servers'
-    // `--header-timeout` and `--idle-timeout` are not used here.
-    tourbillon_runtime::main("hyper-server", |listener, _| hyper_server::run(listener))
+    tourbillon_runtime::main("hyper-server", hyper_server::run)
 }

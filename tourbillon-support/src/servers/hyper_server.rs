@@ -10,12 +10,18 @@ use tourbillon::net::TcpListener;
 use tourbillon_hyper::{TourbillonExecutor, TourbillonIo, TourbillonTimer};
 
 use super::hyper_service as service;
+use crate::args::Args;
 use crate::tourbillon_runtime;
 
-/// Accepts connections forever, serving each one (HTTP/1.1 or HTTP/2) on its own task.
-pub async fn run(listener: TcpListener) -> io::Result<()> {
+/// Accepts connections forever, serving each one (HTTP/1.1 or HTTP/2) on its own task. The
+/// command line's `--header-timeout` is hyper's HTTP/1 `header_read_timeout`; hyper has no
+/// idle timeout, so `--idle-timeout` is not used.
+pub async fn run(listener: TcpListener, args: Args) -> io::Result<()> {
     let mut builder = auto::Builder::new(TourbillonExecutor::new());
-    builder.http1().timer(TourbillonTimer::new());
+    builder
+        .http1()
+        .timer(TourbillonTimer::new())
+        .header_read_timeout(args.header_timeout);
     builder.http2().timer(TourbillonTimer::new());
     let builder = Arc::new(builder);
     tourbillon_runtime::accept_forever(listener, move |stream, _| {

@@ -10,28 +10,29 @@ use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
 
 use super::hyper_service as service;
+use crate::args::Args;
+use crate::tokio_runtime;
 
-/// Accepts connections forever, serving each one (HTTP/1.1 or HTTP/2) on its own task.
-pub async fn run(listener: TcpListener) -> io::Result<()> {
+/// Accepts connections forever, serving each one (HTTP/1.1 or HTTP/2) on its own task. The
+/// command line's `--header-timeout` is hyper's HTTP/1 `header_read_timeout`; hyper has no
+/// idle timeout, so `--idle-timeout` is not used.
+pub async fn run(listener: TcpListener, args: Args) -> io::Result<()> {
     let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder.http1().timer(TokioTimer::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(args.header_timeout);
     builder.http2().timer(TokioTimer::new());
     let builder = Arc::new(builder);
-    loop {
-        match listener.accept().await {
-            Ok((stream, _)) => {
-                let builder = builder.clone();
-                tokio::spawn(async move {
-                    let _ = stream.set_nodelay(true);
-                    let io = TokioIo::new(stream);
-                    let _ = builder
-                        .serve_connection(io, service_fn(service::respond))
-                        .await;
-                });
-            }
-            // Out of file descriptors, or a connection reset before we took it: the listener is
-            // still fine.
-            Err(error) => eprintln!("accept: {error}"),
-        }
-    }
+    tokio_runtime::accept_forever(listener, move |stream, _| {
+        let builder = builder.clone();
+        tokio::spawn(async move {
+            let _ = stream.set_nodelay(true);
+            let io = TokioIo::new(stream);
+            let _ = builder
+                .serve_connection(io, service_fn(service::respond))
+                .await;
+        });
+    })
+    .await
 }
