@@ -17,6 +17,7 @@
 //!
 //! The benches and `examples/memory.rs` use it as `tourbillon_support::bench`.
 
+pub mod scheduler;
 pub mod timers;
 
 use criterion::measurement::WallTime;
@@ -228,11 +229,29 @@ pub fn group<'c>(c: &'c mut Criterion, name: &str) -> BenchmarkGroup<'c, WallTim
     group
 }
 
+/// Runs the timed scenario on tourbillon, then on tokio, for each of `flavors`, in the group
+/// `"<name>/<flavor>"`, as [`compare`] does; criterion's `iter_custom` lets each scenario time
+/// only its iterations.
+pub fn compare_timed(
+    c: &mut Criterion,
+    name: &str,
+    flavors: &[Flavor],
+    ours: scheduler::Timed<tourbillon::Runtime>,
+    theirs: scheduler::Timed<tokio::runtime::Runtime>,
+) {
+    for &flavor in flavors {
+        let mut group = group(c, &format!("{name}/{}", flavor.name()));
+        run_on(&mut group, flavor, |b, rt| b.iter_custom(|n| ours(rt, n)));
+        run_on(&mut group, flavor, |b, rt| b.iter_custom(|n| theirs(rt, n)));
+        group.finish();
+    }
+}
+
 /// Builds `R` once, benches `scenario` on it under the name `R::NAME`, then drops it.
 fn run_on<R: BenchRuntime>(
     group: &mut BenchmarkGroup<'_, WallTime>,
     flavor: Flavor,
-    scenario: Scenario<R>,
+    scenario: impl Fn(&mut Bencher<'_, WallTime>, &R),
 ) {
     let rt = R::build(flavor);
     group.bench_function(R::NAME, |b| scenario(b, &rt));

@@ -1,29 +1,29 @@
-//! The `ping_pong` benchmark's shape (benches/scheduler.rs), seen from inside: a task spawns
-//! 1,000 tasks, each of which spawns a responder and bounces a oneshot off it. Runs it K times,
-//! prints the runtime's counters per iteration (a markdown table), and with the `trace` feature
-//! writes the runtime's timeline as Chrome trace-event JSON to PATH, for
-//! <https://ui.perfetto.dev> or `scripts/trace-plot`.
+//! One of the scheduler benchmarks (benches/scheduler.rs; `ping_pong` unless `--scenario` says
+//! otherwise), seen from inside: runs it K times on tourbillon, prints the runtime's counters
+//! per iteration (a markdown table), and with the `trace` feature writes the runtime's timeline
+//! as Chrome trace-event JSON to PATH, for <https://ui.perfetto.dev> or `scripts/trace-plot`.
 //!
 //! ```text
-//! cargo run --release [--features trace] --example ping-pong -- [PATH] \
-//!     [--threads N (2) | --current-thread] [--iterations K (20)]
+//! cargo run --release [--features trace] --example scheduler -- [PATH] \
+//!     [--scenario NAME (ping_pong)] [--threads N (2) | --current-thread] [--iterations K (20)]
 //! scripts/trace-plot PATH -o perf/ping-pong-trace.svg
 //! ```
 //!
-//! Each worker's ring keeps its last 65,536 events: the last few iterations. Being small and
-//! deterministic on current-thread, it is also what `scripts/metrics-overhead.sh` counts
-//! instructions of (callgrind), with and without the metrics.
+//! The scenarios are `tourbillon_support::bench::scheduler`'s: `spawn_many_local`,
+//! `spawn_many_remote_idle`, `spawn_many_remote_busy`, `yield_many`, `ping_pong`,
+//! `chained_spawn`. Each worker's ring keeps its last 65,536 events: the last few iterations.
+//! Being deterministic on current-thread, a run is also what `scripts/metrics-instructions.sh`
+//! counts the instructions of (callgrind), with and without the metrics.
 
 use std::io;
 
-use futures_channel::oneshot;
 use tourbillon::{Builder, Runtime, RuntimeMetrics};
-
-const PAIRS: usize = 1_000;
+use tourbillon_support::bench::scheduler;
 
 fn main() -> io::Result<()> {
     let mut args = std::env::args().skip(1);
     let (mut path, mut workers, mut iterations) = (None, Some(2), 20);
+    let mut scenario = "ping_pong".to_string();
     while let Some(arg) = args.next() {
         let mut number = |name: &str| {
             let value = args.next().and_then(|v| v.parse::<usize>().ok());
@@ -33,6 +33,11 @@ fn main() -> io::Result<()> {
             "--threads" => workers = Some(number("--threads")?),
             "--current-thread" => workers = None,
             "--iterations" => iterations = number("--iterations")?,
+            "--scenario" => {
+                scenario = args
+                    .next()
+                    .ok_or_else(|| usage("--scenario needs a name"))?
+            }
             other if other.starts_with("--") || path.is_some() => {
                 return Err(usage(&format!("unexpected argument `{other}`")))
             }
@@ -43,20 +48,23 @@ fn main() -> io::Result<()> {
         Some(n) => Builder::new_multi_thread().worker_threads(n).build()?,
         None => Builder::new_current_thread().build()?,
     };
-    for _ in 0..iterations {
-        ping_pong(&rt);
-    }
-    print_per_iteration(&rt.metrics(), iterations);
+    let (name, run) = scheduler::all::<Runtime>()
+        .into_iter()
+        .find(|(name, _)| *name == scenario)
+        .ok_or_else(|| usage(&format!("no scenario `{scenario}`")))?;
+    run(&rt, iterations as u64);
+    print_per_iteration(&rt.metrics(), name, iterations);
     if let Some(path) = path {
         write_trace(&rt, &path)?;
     }
     Ok(())
 }
 
-/// The runtime's counters divided by the iterations: what one `ping_pong` costs the scheduler.
-fn print_per_iteration(m: &RuntimeMetrics, iterations: usize) {
+/// The runtime's counters divided by the iterations: what one iteration of the scenario `name`
+/// costs the scheduler.
+fn print_per_iteration(m: &RuntimeMetrics, name: &str, iterations: usize) {
     let per = |total: u64| total as f64 / iterations as f64;
-    println!("per iteration ({iterations} iterations of {PAIRS} pairs):");
+    println!("per iteration ({iterations} iterations of {name}):");
     println!("| worker | polls | LIFO hits | local schedules | stolen | steals | parks | injector batches |");
     println!("|---|---|---|---|---|---|---|---|");
     for i in 0..m.num_workers() {
@@ -96,33 +104,7 @@ fn write_trace(_: &Runtime, _: &str) -> io::Result<()> {
 
 fn usage(problem: &str) -> io::Error {
     io::Error::other(format!(
-        "{problem}\nusage: ping-pong [PATH] [--threads N | --current-thread] [--iterations K]"
+        "{problem}\nusage: scheduler [PATH] [--scenario NAME] [--threads N | --current-thread] \
+         [--iterations K]"
     ))
-}
-
-/// One iteration: 1,000 pairs bouncing a oneshot, spawned from a task.
-fn ping_pong(rt: &Runtime) {
-    rt.block_on(async {
-        tourbillon::spawn(async {
-            let pairs: Vec<_> = (0..PAIRS)
-                .map(|_| {
-                    tourbillon::spawn(async {
-                        let (ping_tx, ping_rx) = oneshot::channel();
-                        let (pong_tx, pong_rx) = oneshot::channel();
-                        tourbillon::spawn(async move {
-                            ping_rx.await.unwrap();
-                            pong_tx.send(()).unwrap();
-                        });
-                        ping_tx.send(()).unwrap();
-                        pong_rx.await.unwrap();
-                    })
-                })
-                .collect();
-            for pair in pairs {
-                pair.await.unwrap();
-            }
-        })
-        .await
-        .unwrap();
-    });
 }
