@@ -35,6 +35,7 @@ use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 use crate::loom::sync::{Arc, Condvar, Mutex};
 use crate::metrics::{SchedulerMetrics, WorkerMetrics};
 use crate::task::{JoinHandle, Notified, OwnedTasks, RawTask, Schedule, TaskList};
+use crossbeam_utils::CachePadded;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
@@ -88,6 +89,8 @@ struct Running {
     /// `None` only while `RestoreCore` hands it back.
     driver: RefCell<Option<Driver>>,
     tick: Cell<u32>,
+    /// The one worker's counters (`handle.metrics`' only entry).
+    metrics: std::sync::Arc<CachePadded<WorkerMetrics>>,
 }
 
 pub(crate) fn create(driver: Driver, driver_handle: DriverHandle) -> Arc<Handle> {
@@ -218,6 +221,7 @@ impl Handle {
             yielded: RefCell::new(core.yielded),
             driver: RefCell::new(Some(core.driver)),
             tick: Cell::new(core.tick),
+            metrics: this.metrics.worker_owned(0),
         };
         let _restore = RestoreCore {
             running: &running,
@@ -453,7 +457,7 @@ impl Running {
     }
 
     fn metrics(&self) -> &WorkerMetrics {
-        self.handle.metrics.worker(0)
+        &self.metrics
     }
 
     /// A busy loop still hears from the reactor and the timers, and the tasks that yielded

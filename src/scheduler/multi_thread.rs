@@ -51,6 +51,7 @@ use crate::loom::sync::atomic::{AtomicBool, Ordering::*};
 use crate::loom::sync::{Arc, Mutex};
 use crate::metrics::{SchedulerMetrics, WorkerMetrics};
 use crate::task::{JoinHandle, Notified, OwnedTasks, RawTask, Schedule};
+use crossbeam_utils::CachePadded;
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::time::Duration;
@@ -81,6 +82,8 @@ struct Remote {
 pub(crate) struct Worker {
     handle: Arc<Handle>,
     index: usize,
+    /// This worker's counters (its entry in `handle.metrics`), written only here.
+    metrics: std::sync::Arc<CachePadded<WorkerMetrics>>,
     local: RefCell<Local<Arc<Handle>>>,
     lifo: Cell<Option<Notified<Arc<Handle>>>>,
     /// Tasks that yielded (woke themselves during their poll): they rejoin the queue when it
@@ -260,6 +263,7 @@ impl Worker {
     /// wakes on its thread take the local paths.
     pub(crate) fn new(handle: Arc<Handle>, index: usize, local: Local<Arc<Handle>>) -> Worker {
         Worker {
+            metrics: handle.metrics.worker_owned(index),
             handle,
             index,
             local: RefCell::new(local),
@@ -283,7 +287,7 @@ impl Worker {
     }
 
     fn metrics(&self) -> &WorkerMetrics {
-        self.handle.metrics.worker(self.index)
+        &self.metrics
     }
 
     /// The worker loop: run what there is, park when there is nothing; drain at shutdown.
