@@ -159,7 +159,7 @@ macro_rules! stream_halves {
 
         impl Drop for OwnedWriteHalf {
             fn drop(&mut self) {
-                // The peer may already be gone (`NotConnected`): nothing is left to tell it.
+                // Nothing to report to from a destructor.
                 let _ = self.stream.shutdown(Shutdown::Write);
             }
         }

@@ -294,8 +294,12 @@ impl TcpStream {
     /// Shuts down the read side, the write side, or both (`shutdown(2)`). After
     /// `Shutdown::Write` the peer reads EOF once it has read everything sent before.
     ///
+    /// A peer that is already gone (it reset the connection, so the OS says `NotConnected`)
+    /// counts as success, as in tokio: the side is shut either way, and whether the reset came
+    /// first is a race the caller cannot control. The same holds for `poll_close`.
+    ///
     /// # Errors
-    /// The OS error of `shutdown(2)` (`NotConnected` if the peer already reset).
+    /// Any other OS error of `shutdown(2)`.
     ///
     /// # Examples
     ///
@@ -310,7 +314,10 @@ impl TcpStream {
     /// # }).unwrap();
     /// ```
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.io.get_ref().shutdown(how)
+        match self.io.get_ref().shutdown(how) {
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+            result => result,
+        }
     }
 
     /// Sets `TCP_NODELAY`: when `true`, small writes go out at once instead of being coalesced

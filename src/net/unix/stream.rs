@@ -251,10 +251,11 @@ impl UnixStream {
         Ok(())
     }
 
-    /// Shuts down the read side, the write side, or both (`shutdown(2)`).
+    /// Shuts down the read side, the write side, or both (`shutdown(2)`). A peer that is
+    /// already gone (`NotConnected`) counts as success, as for `TcpStream::shutdown`.
     ///
     /// # Errors
-    /// The OS error of `shutdown(2)`.
+    /// Any other OS error of `shutdown(2)`.
     ///
     /// # Examples
     ///
@@ -268,7 +269,10 @@ impl UnixStream {
     /// # }).unwrap();
     /// ```
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.io.get_ref().shutdown(how)
+        match self.io.get_ref().shutdown(how) {
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+            result => result,
+        }
     }
 
     /// The address of the peer (unnamed for a `pair` or a client that did not bind).
