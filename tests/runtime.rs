@@ -1,5 +1,6 @@
 //! The core runtime through its public API: spawning at scale, wakes from foreign threads,
-//! cancellation, panics, shutdown, and the errors users get for misuse.
+//! cancellation, panics, shutdown, the errors users get for misuse, and where a task that many
+//! queued tasks wake in turn waits.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -533,4 +534,64 @@ fn shutdown_timeout_returns_despite_a_stuck_blocking_call() {
     }
     rt.shutdown_timeout(Duration::from_millis(50));
     release.store(true, SeqCst);
+}
+
+/// A consumer that counts, for each of its polls that received messages, how many it received;
+/// returns those counts once every sender is gone.
+async fn receive_in_batches(mut rx: futures_channel::mpsc::UnboundedReceiver<()>) -> Vec<usize> {
+    let mut batches = Vec::new();
+    std::future::poll_fn(move |cx| {
+        let mut batch = 0;
+        loop {
+            let next = futures_util::StreamExt::poll_next_unpin(&mut rx, cx);
+            if !matches!(next, Poll::Ready(Some(()))) && batch > 0 {
+                batches.push(batch);
+            }
+            match next {
+                Poll::Ready(Some(())) => batch += 1,
+                Poll::Ready(None) => return Poll::Ready(std::mem::take(&mut batches)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    })
+    .await
+}
+
+#[test]
+fn a_task_woken_by_each_of_many_queued_tasks_runs_after_them() {
+    // A consumer fed by PRODUCERS tasks queued together, each sending it one message (as
+    // hyper's HTTP/2 streams answer their connection task). The first wake puts it in the LIFO
+    // slot; woken again, it is the task last polled from the slot, so it waits at the back of
+    // the queue for the other producers and takes their messages in one poll.
+    const PRODUCERS: usize = 50;
+    support::block_on_every_flavor("a consumer fed by queued producers", |flavor| async move {
+        let batches = tourbillon::spawn(async {
+            let (tx, rx) = futures_channel::mpsc::unbounded();
+            let consumer = tourbillon::spawn(receive_in_batches(rx));
+            // The consumer's first poll: it registers its waker.
+            tourbillon::task::yield_now().await;
+            for _ in 0..PRODUCERS {
+                let tx = tx.clone();
+                tourbillon::spawn(async move { tx.unbounded_send(()).unwrap() });
+            }
+            drop(tx);
+            consumer.await.unwrap()
+        })
+        .await
+        .unwrap();
+        assert_eq!(
+            batches.iter().sum::<usize>(),
+            PRODUCERS,
+            "{flavor}: {batches:?}"
+        );
+        // With one thread, the producers run in a row: the consumer polls once after the
+        // first (from the LIFO slot, on a worker) and once after the others. Two workers split
+        // the producers between them, in no fixed order.
+        if flavor != "multi_thread(2)" {
+            assert!(
+                batches.len() <= 2,
+                "{flavor}: a poll per message: {batches:?}"
+            );
+        }
+    });
 }

@@ -17,6 +17,7 @@
 //! | `yield_vs_foreign_wake`                 | a task that wakes itself (yield list) while a foreign thread wakes it too: polled again after both |
 //! | `yield_vs_foreign_wake_vs_shutdown`     | the same with the worker loop on its own thread and a shutdown racing both: nothing leaks |
 //! | `lifo_displaced_task_vs_worker_parking` | a task on worker 0 wakes two others: the second takes the LIFO slot and pushes the first to the local queue, while worker 1 (its real loop) goes to sleep. Worker 0 then stops, so worker 1 must be woken for the displaced task, or see it when it re-checks before sleeping (idle.rs rule 4: the local push's half of the Dekker pair, whose fences no injector model reaches: an injector push has its own) |
+//! | `requeued_lifo_task_vs_worker_parking`  | a task woken again after it ran from the LIFO slot (the fan-in of "Where a wake goes") goes to the local queue, while worker 1 (its real loop) goes to sleep; worker 0 then stops, so worker 1 must be woken for it, or see it when it re-checks before sleeping |
 //! | `steal_vs_pop_of_lifo_displaced_task`   | the ping-pong on worker 0 while worker 1 ticks on its own thread, stealing from 0's queue (where the task that finds the LIFO budget spent goes) or taking the pair from the injector: never two polls of one task at once, every wake followed by a poll |
 #![cfg(loom)]
 
@@ -319,6 +320,60 @@ fn lifo_displaced_task_vs_worker_parking() {
             // The busy worker ticks no more: a lost wake-up leaves task 1 in its queue while
             // the sleeper sleeps, and this waits forever (loom: deadlock).
             loom::future::block_on(displaced).unwrap();
+            rt.begin_shutdown();
+            sleeper.join().unwrap();
+            busy.run();
+            rt.finish_shutdown();
+        });
+        cast.assert_all_cancelled(&rt);
+    });
+}
+
+/// Task 1 wakes 2 then 0 (0 takes the LIFO slot and runs from it, 2 moves to the local queue);
+/// task 2 wakes 0 again, which is then the task last polled from the slot and goes to the
+/// local queue. Task 0 completes on the first poll that starts after task 2's did (two wakes
+/// may meet in one poll, so it does not count its own polls).
+fn fan_in() -> Vec<Script> {
+    vec![
+        Box::new(|_: usize, probes: &[StdArc<Probe>]| {
+            if probes[2].polls.load(SeqCst) >= 2 {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        }),
+        Box::new(|_: usize, probes: &[StdArc<Probe>]| {
+            probes[2].wake();
+            probes[0].wake();
+            Poll::Pending
+        }),
+        Box::new(|_: usize, probes: &[StdArc<Probe>]| {
+            probes[0].wake();
+            Poll::Pending
+        }),
+    ]
+}
+
+#[test]
+fn requeued_lifo_task_vs_worker_parking() {
+    model(None, || {
+        let mut rt = MultiThread::new(2);
+        let mut workers = rt.take_workers();
+        let sleeper = workers.pop().unwrap();
+        let busy = workers.pop().unwrap();
+        let mut cast = Cast::spawn(&rt, fan_in());
+        let consumer = cast.joins.remove(0);
+        rt.with_driver_held(|| {
+            first_polls(&busy, &cast);
+            cast.probes[1].wake();
+            let sleeper = thread::spawn(move || sleeper.run());
+            // Task 1, then task 0 from the LIFO slot; then task 2, whose wake sends task 0 to
+            // the local queue (unless the sleeper took task 1 or stole task 2 first).
+            busy.run_tick();
+            busy.run_tick();
+            // The busy worker ticks no more: unless that queued wake woke the sleeper (or the
+            // sleeper saw task 0 when it re-checked before sleeping), this waits forever.
+            loom::future::block_on(consumer).unwrap();
             rt.begin_shutdown();
             sleeper.join().unwrap();
             busy.run();

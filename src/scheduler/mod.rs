@@ -24,7 +24,7 @@
 //! | the yield list (it woke itself during its poll: `yield_now`, a read out of coop budget) | `EVENT_INTERVAL` (61) ticks, then it joins the back of its run queue; sooner if the queue runs dry |
 //! | a run queue (local ring, or the current-thread `VecDeque`), FIFO | one tick per task ahead of it, plus one in every `GLOBAL_INTERVAL` (31) ticks spent on the injector |
 //! | the injector (woken or spawned from a thread outside the runtime), FIFO | `GLOBAL_INTERVAL` ticks of each worker per task ahead of it (every worker looks there first every 31 ticks, and takes batches when its own queue is empty) |
-//! | the LIFO slot (multi-thread: woken by the task running on this worker) | the rest of the current tick, or it is moved to the back of the local queue |
+//! | the LIFO slot (multi-thread: woken by the task running on this worker, unless it was the last task polled from the slot) | the rest of the current tick, or it is moved to the back of the local queue |
 //! | the current-thread `block_on` future | `EVENT_INTERVAL` ticks (it is polled at every maintenance tick and whenever the queue runs dry) |
 //!
 //! No task jumps ahead of a queued one except through the LIFO slot, which is capped per

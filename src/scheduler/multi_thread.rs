@@ -23,7 +23,15 @@
 //!
 //! A task woken *on a worker thread of this runtime* goes to that worker's LIFO slot (the
 //! woken task likely uses data the waker just wrote, still in this core's cache), pushing the
-//! slot's previous occupant to the local queue. A task that woke itself (`yield_now`) waits in
+//! slot's previous occupant to the local queue. Except the task this worker last polled from
+//! the slot: woken again, it goes to the back of the local queue. Such a task is being fed by
+//! several tasks in turn, as hyper's HTTP/2 connection task is by the stream tasks of its
+//! connection, each waking it with a response: through the slot it would run after each of
+//! them and write each response with a syscall of its own; from the back of the queue it runs
+//! after the streams queued with them and writes their responses in one `writev` (PERF.md,
+//! "HTTP/2 and the LIFO slot", has the counts). Two tasks waking each other still take turns
+//! through the slot (each wakes the other, not the task last polled from it), except after
+//! `MAX_LIFO_POLLS` moved one of them to the queue. A task that woke itself (`yield_now`) waits in
 //! the worker's `Yielded` list until the local queue runs dry or the next maintenance tick,
 //! after a reactor turn (yielded.rs): a yield loop cannot starve anything, and a round of
 //! yields costs one idle check, not one per yield. A spawn goes to the local queue. A wake from any other thread
@@ -90,6 +98,10 @@ pub(crate) struct Worker {
     /// runs dry, after a reactor turn, so a yield loop lets all other work run first.
     yielded: RefCell<Yielded<Arc<Handle>>>,
     is_searching: Cell<bool>,
+    /// The id of the task last polled from the LIFO slot: a wake of it goes to the back of the
+    /// queue (module docs, "Where a wake goes"). Ids are addresses, reused once a task is
+    /// freed: a new task that matches a stale id is queued once, which is only slower.
+    lifo_last_polled: Cell<usize>,
     /// In its own reactor turn while parked: still on the sleeper list, so it holds back the
     /// notifications for the tasks it queues (it could pick itself) and sends one when it
     /// unparks (`transition_from_parked`).
@@ -270,6 +282,7 @@ impl Worker {
             lifo: Cell::new(None),
             yielded: RefCell::new(Yielded::with_capacity(local::CAPACITY)),
             is_searching: Cell::new(false),
+            lifo_last_polled: Cell::new(0),
             parked_in_driver: Cell::new(false),
             tick: Cell::new(0),
         }
@@ -426,6 +439,7 @@ impl Worker {
         for _ in 0..MAX_LIFO_POLLS {
             let Some(task) = self.lifo.take() else { return };
             self.metrics().lifo_hits.incr();
+            self.lifo_last_polled.set(task.id());
             self.poll(task);
         }
         // A ping-pong pair could keep the LIFO slot busy forever: let the queue run.
@@ -445,7 +459,7 @@ impl Worker {
     fn schedule_local(&self, task: Notified<Arc<Handle>>, is_wake: bool) {
         self.metrics()
             .scheduled_locally(task.id(), self.index, is_wake);
-        let to_queue = if is_wake {
+        let to_queue = if is_wake && task.id() != self.lifo_last_polled.get() {
             // The slot's previous occupant, if any, moves to the queue.
             self.lifo.replace(Some(task))
         } else {
