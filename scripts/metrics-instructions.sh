@@ -16,6 +16,7 @@
 # parks vary from run to run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts="$PWD/scripts"
 
 iterations="${1:-5}"
 shift || true
@@ -31,12 +32,7 @@ build() { # variant, cargo args...
     local variant="$1"
     shift
     local exe
-    exe=$(cargo build --release --example scheduler --message-format=json "$@" 2>/dev/null |
-        python3 -c 'import json,sys
-for line in sys.stdin:
-    m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "scheduler":
-        print(m["executable"])')
+    exe=$(cargo build --release --example scheduler --message-format=json "$@" 2>/dev/null | "$scripts/cargo-executable" scheduler)
     cp "$exe" "$work/scheduler-$variant"
 }
 

@@ -20,23 +20,19 @@
 # the same drift cancelled (PERF.md's restructuring check).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts="$PWD/scripts"
 
 rounds="${1:-3}"
 filter="${2:-}"
 work="$PWD/target/metrics-overhead"
 mkdir -p "$work"
-rm -f "$work"/ratios.jsonl
+: >"$work"/ratios.jsonl
 
 build() { # variant, cargo args...
     local variant="$1"
     shift
     local exe
-    exe=$(cargo bench --bench scheduler --no-run --message-format=json "$@" |
-        python3 -c 'import json,sys
-for line in sys.stdin:
-    m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "scheduler":
-        print(m["executable"])')
+    exe=$(cargo bench --bench scheduler --no-run --message-format=json "$@" | "$scripts/cargo-executable" scheduler)
     cp "$exe" "$work/scheduler-$variant"
 }
 
