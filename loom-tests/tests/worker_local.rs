@@ -302,24 +302,32 @@ fn wake_two() -> Vec<Script> {
     ]
 }
 
-#[test]
-fn lifo_displaced_task_vs_worker_parking() {
-    model(None, || {
+/// The shape of the two parking models: worker 0 (busy) makes the first polls, task `woken` is
+/// woken, worker 1 (the sleeper) runs its loop on a thread of its own while the busy worker
+/// ticks `ticks` times and then no more. The model then waits for task `awaited`: if the wake
+/// that should have roused the sleeper was lost, the task stays in the busy worker's queue
+/// while the sleeper sleeps, and this waits forever (loom: deadlock).
+fn busy_worker_stops_while_the_other_parks(
+    scripts: fn() -> Vec<Script>,
+    woken: usize,
+    ticks: usize,
+    awaited: usize,
+) {
+    model(None, move || {
         let mut rt = MultiThread::new(2);
         let mut workers = rt.take_workers();
         let sleeper = workers.pop().unwrap();
         let busy = workers.pop().unwrap();
-        let mut cast = Cast::spawn(&rt, wake_two());
-        let displaced = cast.joins.remove(1);
+        let mut cast = Cast::spawn(&rt, scripts());
+        let awaited = cast.joins.remove(awaited);
         rt.with_driver_held(|| {
             first_polls(&busy, &cast);
-            cast.probes[0].wake();
+            cast.probes[woken].wake();
             let sleeper = thread::spawn(move || sleeper.run());
-            // Runs task 0 (and task 2 from the LIFO slot), unless the sleeper took it first.
-            busy.run_tick();
-            // The busy worker ticks no more: a lost wake-up leaves task 1 in its queue while
-            // the sleeper sleeps, and this waits forever (loom: deadlock).
-            loom::future::block_on(displaced).unwrap();
+            for _ in 0..ticks {
+                busy.run_tick();
+            }
+            loom::future::block_on(awaited).unwrap();
             rt.begin_shutdown();
             sleeper.join().unwrap();
             busy.run();
@@ -327,6 +335,13 @@ fn lifo_displaced_task_vs_worker_parking() {
         });
         cast.assert_all_cancelled(&rt);
     });
+}
+
+/// Task 0 runs (and task 2 from the LIFO slot, displacing task 1 to the queue), unless the
+/// sleeper took it first; then the busy worker stops, and task 1 must still complete.
+#[test]
+fn lifo_displaced_task_vs_worker_parking() {
+    busy_worker_stops_while_the_other_parks(wake_two, 0, 1, 1);
 }
 
 /// Task 1 wakes 2 then 0 (0 takes the LIFO slot and runs from it, 2 moves to the local queue);
@@ -354,31 +369,11 @@ fn fan_in() -> Vec<Script> {
     ]
 }
 
+/// Task 1 runs, then task 0 from the LIFO slot; then task 2, whose wake sends task 0 to the
+/// local queue (unless the sleeper took task 1 or stole task 2 first); then the busy worker
+/// stops, and task 0 must still complete: the queued wake woke the sleeper, or the sleeper saw
+/// task 0 when it re-checked before sleeping.
 #[test]
 fn requeued_lifo_task_vs_worker_parking() {
-    model(None, || {
-        let mut rt = MultiThread::new(2);
-        let mut workers = rt.take_workers();
-        let sleeper = workers.pop().unwrap();
-        let busy = workers.pop().unwrap();
-        let mut cast = Cast::spawn(&rt, fan_in());
-        let consumer = cast.joins.remove(0);
-        rt.with_driver_held(|| {
-            first_polls(&busy, &cast);
-            cast.probes[1].wake();
-            let sleeper = thread::spawn(move || sleeper.run());
-            // Task 1, then task 0 from the LIFO slot; then task 2, whose wake sends task 0 to
-            // the local queue (unless the sleeper took task 1 or stole task 2 first).
-            busy.run_tick();
-            busy.run_tick();
-            // The busy worker ticks no more: unless that queued wake woke the sleeper (or the
-            // sleeper saw task 0 when it re-checked before sleeping), this waits forever.
-            loom::future::block_on(consumer).unwrap();
-            rt.begin_shutdown();
-            sleeper.join().unwrap();
-            busy.run();
-            rt.finish_shutdown();
-        });
-        cast.assert_all_cancelled(&rt);
-    });
+    busy_worker_stops_while_the_other_parks(fan_in, 1, 2, 0);
 }
